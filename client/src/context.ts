@@ -1,0 +1,127 @@
+// Owns the language client, the output channel, the status bar item and the command
+// registrations. Starts the server only in a cluster-template workspace or when one of its files opens.
+import * as vscode from 'vscode';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { configStatusNotification, readyNotification, recheckRequest, type ConfigStatusParams } from '../../server/src/protocol';
+import { ConfigStatusBar } from './statusBar';
+
+const OUTPUT_NAME = 'Cluster Template';
+
+export class ExtensionContextState {
+  private client: LanguageClient | undefined;
+  private readonly output: vscode.LogOutputChannel;
+  private readonly statusBar: ConfigStatusBar;
+  private readyResolve!: () => void;
+  private readonly ready: Promise<void>;
+  private starting: Promise<void> | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel(OUTPUT_NAME, { log: true });
+    this.statusBar = new ConfigStatusBar();
+    this.ready = new Promise((resolve) => (this.readyResolve = resolve));
+    context.subscriptions.push(this.output, this.statusBar);
+  }
+
+  async start(): Promise<void> {
+    this.registerCommands();
+    if (await this.isClusterTemplateWorkspace()) {
+      await this.startClient();
+      return;
+    }
+    // Activated by a YAML or Jinja file elsewhere: wait until one of ours opens.
+    const startIfOurs = (document: vscode.TextDocument): void => {
+      if (isOurFile(document.uri)) void this.startClient();
+    };
+    vscode.workspace.textDocuments.forEach(startIfOurs);
+    this.context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startIfOurs));
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  private registerCommands(): void {
+    this.context.subscriptions.push(
+      vscode.commands.registerCommand('clusterTemplate.showOutput', () => this.output.show(true)),
+      vscode.commands.registerCommand('clusterTemplate.restartServer', async () => {
+        if (!this.client) return this.startClient();
+        this.output.info('Restarting the language server.');
+        await this.client.restart();
+      }),
+      vscode.commands.registerCommand('clusterTemplate.checkWorkspace', async () => {
+        if (!this.client) await this.startClient();
+        const status = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: 'Checking cluster.yaml and nodes.yaml' },
+          () => this.client!.sendRequest(recheckRequest),
+        );
+        this.statusBar.update(status);
+        const errors = status.files.reduce((n, f) => n + f.errors, 0);
+        const warnings = status.files.reduce((n, f) => n + f.warnings, 0);
+        if (errors + warnings === 0) void vscode.window.showInformationMessage('Cluster config: no problems found.');
+        else await vscode.commands.executeCommand('workbench.actions.view.problems');
+      }),
+      vscode.commands.registerCommand('clusterTemplate.internal.whenReady', () => this.ready),
+    );
+  }
+
+  private async isClusterTemplateWorkspace(): Promise<boolean> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (await exists(vscode.Uri.joinPath(folder.uri, 'makejinja.toml'))) return true;
+      const hasConfig = await exists(vscode.Uri.joinPath(folder.uri, 'cluster.yaml'));
+      if (hasConfig && (await exists(vscode.Uri.joinPath(folder.uri, 'templates')))) return true;
+    }
+    return false;
+  }
+
+  private startClient(): Promise<void> {
+    this.starting ??= this.createClient();
+    return this.starting;
+  }
+
+  private async createClient(): Promise<void> {
+    const serverModule = this.context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'yaml', pattern: '**/cluster.yaml' },
+        { scheme: 'file', language: 'yaml', pattern: '**/nodes.yaml' },
+      ],
+      synchronize: { configurationSection: 'clusterTemplate' },
+      outputChannel: this.output,
+      initializationOptions: { settings: vscode.workspace.getConfiguration('clusterTemplate') },
+    };
+    this.client = new LanguageClient('clusterTemplate', 'Cluster Template Language Server', serverOptions, clientOptions);
+    this.context.subscriptions.push(
+      this.client.onNotification(readyNotification, (params) => {
+        this.output.info(`Ready. Workspace schema: ${params.workspaceSchema}.`);
+        this.statusBar.setReady(params.workspaceSchema);
+        this.readyResolve();
+      }),
+      this.client.onNotification(configStatusNotification, (params: ConfigStatusParams) => this.statusBar.update(params)),
+    );
+    this.statusBar.setStarting();
+    await this.client.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.client?.stop();
+    this.client = undefined;
+  }
+}
+
+function isOurFile(uri: vscode.Uri): boolean {
+  return /\/(cluster|nodes)\.yaml$|\.j2$/.test(uri.path);
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    // stat throws FileNotFound: the file is simply not there.
+    return false;
+  }
+}

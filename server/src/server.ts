@@ -1,0 +1,227 @@
+// The language server: creates the connection, declares capabilities, wires handlers to the
+// services, and publishes diagnostics. Holds no domain rules.
+import {
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import {
+  codeActionHandler,
+  completionHandler,
+  documentSymbolHandler,
+  foldingRangeHandler,
+  hoverHandler,
+  type HandlerDeps,
+} from './handlers/configHandlers';
+import { safeHandler } from './handlers/safe';
+import { nodeFileReader } from './host/fileReader';
+import { configStatusNotification, readyNotification, recheckRequest, type ConfigFileStatus, type ConfigStatusParams } from './protocol';
+import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
+import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './settings';
+import { ConfigFileStore } from './workspace/configFiles';
+import { configKindOf } from './workspace/configWorkspace';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const log = (message: string): void => connection.console.log(message);
+
+let settings: ServerSettings = DEFAULT_SETTINGS;
+let hasConfigurationCapability = false;
+let hasWatchedFilesCapability = false;
+let roots: string[] = [];
+const store = new ConfigFileStore(nodeFileReader, () => ({ useWorkspaceSchema: settings.schema.useWorkspaceSchema }));
+/** Status per config file path, for the status bar. */
+const statuses = new Map<string, ConfigFileStatus>();
+/** Checks in flight per root, so that bursts of edits coalesce into one check of the newest text. */
+const pendingChecks = new Map<string, Promise<void>>();
+const queuedChecks = new Set<string>();
+
+const openDocuments = {
+  get(filePath: string) {
+    const document = documents.get(URI.file(filePath).toString());
+    return document ? { text: document.getText(), version: document.version } : undefined;
+  },
+};
+
+async function checkRoot(root: string): Promise<void> {
+  const check = await store.checkRoot(root, openDocuments);
+  const textDocuments: Record<string, TextDocument> = {};
+  for (const state of Object.values(check.files)) {
+    const uri = URI.file(state.filePath).toString();
+    textDocuments[state.kind] = documents.get(uri) ?? TextDocument.create(uri, 'yaml', 0, state.text ?? '');
+  }
+  for (const state of Object.values(check.files)) {
+    const uri = URI.file(state.filePath).toString();
+    const document = textDocuments[state.kind];
+    if (!state.analysis || !settings.validation.enable) {
+      statuses.delete(state.filePath);
+      connection.sendDiagnostics({ uri, diagnostics: [] });
+      continue;
+    }
+    // The text may have moved on while we awaited; publish only for the version we checked.
+    if (state.version !== undefined && documents.get(uri)?.version !== state.version) continue;
+    const problems = check.problems[state.kind];
+    const diagnostics = toLspDiagnostics(document, problems, textDocuments);
+    connection.sendDiagnostics({ uri, version: state.version, diagnostics });
+    statuses.set(state.filePath, {
+      uri,
+      errors: problems.filter((p) => p.severity === 'error').length,
+      warnings: problems.filter((p) => p.severity === 'warning').length,
+    });
+  }
+  void connection.sendNotification(configStatusNotification, currentStatus());
+}
+
+function currentStatus(): ConfigStatusParams {
+  return { files: [...statuses.values()] };
+}
+
+/** Schedules a check of `root`; joins the one running and re-runs once it ends if asked again. */
+function scheduleCheck(root: string): Promise<void> {
+  const running = pendingChecks.get(root);
+  if (running) {
+    queuedChecks.add(root);
+    return running;
+  }
+  const run = (async () => {
+    try {
+      await checkRoot(root);
+    } catch (error) {
+      log(`[error] checking ${root}: ${(error as Error)?.stack ?? String(error)}`);
+    } finally {
+      pendingChecks.delete(root);
+      if (queuedChecks.delete(root)) void scheduleCheck(root);
+    }
+  })();
+  pendingChecks.set(root, run);
+  return run;
+}
+
+const deps: HandlerDeps = {
+  documents,
+  store,
+  ensureChecked: (root) => scheduleCheck(root),
+};
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  hasConfigurationCapability = !!params.capabilities.workspace?.configuration;
+  hasWatchedFilesCapability = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+  const folders = params.workspaceFolders?.map((f) => URI.parse(f.uri).fsPath) ?? [];
+  if (folders.length === 0 && params.rootUri) folders.push(URI.parse(params.rootUri).fsPath);
+  roots = folders;
+  if (params.initializationOptions?.settings) settings = readSettings(params.initializationOptions.settings);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: [':', ' ', '-', '"'], resolveProvider: false },
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+      documentSymbolProvider: true,
+      foldingRangeProvider: true,
+    },
+    serverInfo: { name: 'cluster-template-tools' },
+  };
+});
+
+connection.onInitialized(async () => {
+  if (hasConfigurationCapability) {
+    try {
+      settings = readSettings(await connection.workspace.getConfiguration('clusterTemplate'));
+    } catch (error) {
+      log(`[warn] could not read settings, using defaults: ${String(error)}`);
+    }
+  }
+  if (hasWatchedFilesCapability) {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: [
+        { globPattern: '**/{cluster,nodes}.yaml' },
+        { globPattern: '**/{cluster,nodes}.sample.yaml' },
+        { globPattern: '**/.taskfiles/template/resources/*.{cue,json}' },
+      ],
+    });
+  }
+  let workspaceSchema: 'cue' | 'json' | 'none' = 'none';
+  const notes: string[] = [];
+  for (const root of roots) {
+    const workspace = await store.workspaceFor(root);
+    if (workspace.workspaceSchema !== 'none') workspaceSchema = workspace.workspaceSchema;
+    notes.push(...workspace.notes);
+    log(`[info] ${root}: workspace schema ${workspace.workspaceSchema}${workspace.notes.length ? `, ${workspace.notes.length} note(s)` : ''}`);
+    for (const note of workspace.notes) log(`[note] ${note}`);
+    await scheduleCheck(root);
+  }
+  void connection.sendNotification(readyNotification, { workspaceSchema, notes });
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  const fromPush = (change.settings as { clusterTemplate?: unknown } | undefined)?.clusterTemplate;
+  settings = fromPush !== undefined ? readSettings(fromPush) : hasConfigurationCapability ? readSettings(await connection.workspace.getConfiguration('clusterTemplate')) : settings;
+  store.invalidate();
+  for (const root of knownRoots()) void scheduleCheck(root);
+});
+
+function knownRoots(): Set<string> {
+  const all = new Set(roots);
+  for (const document of documents.all()) {
+    const filePath = URI.parse(document.uri).fsPath;
+    if (configKindOf(filePath)) all.add(ConfigFileStore.rootOf(filePath));
+  }
+  return all;
+}
+
+connection.onDidChangeWatchedFiles(async (params) => {
+  const touched = new Set<string>();
+  for (const change of params.changes) {
+    const filePath = URI.parse(change.uri).fsPath;
+    if (await store.isSchemaFile(filePath)) {
+      store.invalidate();
+      for (const root of knownRoots()) touched.add(root);
+    } else if (configKindOf(filePath)) {
+      touched.add(ConfigFileStore.rootOf(filePath));
+    }
+  }
+  for (const root of touched) void scheduleCheck(root);
+});
+
+function rootOfDocument(uri: string): string | undefined {
+  const filePath = URI.parse(uri).fsPath;
+  return configKindOf(filePath) ? ConfigFileStore.rootOf(filePath) : undefined;
+}
+
+documents.onDidOpen((event) => {
+  const root = rootOfDocument(event.document.uri);
+  if (root) void scheduleCheck(root);
+});
+documents.onDidChangeContent((event) => {
+  const root = rootOfDocument(event.document.uri);
+  if (root) void scheduleCheck(root);
+});
+documents.onDidClose((event) => {
+  // The file on disk is what counts once the editor closes it.
+  const root = rootOfDocument(event.document.uri);
+  if (root) void scheduleCheck(root);
+});
+
+connection.onCompletion(safeHandler('textDocument/completion', log, [], completionHandler(deps)));
+connection.onHover(safeHandler('textDocument/hover', log, null, hoverHandler(deps)));
+connection.onCodeAction(safeHandler('textDocument/codeAction', log, [], codeActionHandler(deps)));
+connection.onDocumentSymbol(safeHandler('textDocument/documentSymbol', log, [], documentSymbolHandler(deps)));
+connection.onFoldingRanges(safeHandler('textDocument/foldingRange', log, [], foldingRangeHandler(deps)));
+connection.onRequest(
+  recheckRequest,
+  safeHandler('clusterTemplate/recheck', log, { files: [] }, async () => {
+    store.invalidate();
+    await Promise.all([...knownRoots()].map((root) => scheduleCheck(root)));
+    return currentStatus();
+  }),
+);
+
+process.on('uncaughtException', (error) => log(`[error] uncaught: ${error.stack ?? String(error)}`));
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,30 @@
+// The settings defaults are written once in server/src/settings.ts; package.json must declare the same.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, readSettings } from '../../server/src/settings';
+
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8'));
+const declared: Record<string, { default: unknown; markdownDescription?: string; description?: string }> = manifest.contributes.configuration.properties;
+
+function flatten(value: object, prefix: string): [string, unknown][] {
+  return Object.entries(value).flatMap(([k, v]) => (v && typeof v === 'object' ? flatten(v, `${prefix}.${k}`) : [[`${prefix}.${k}`, v] as [string, unknown]]));
+}
+
+describe('settings', () => {
+  it('declares every server setting in package.json with the same default and a description', () => {
+    for (const [key, value] of flatten(DEFAULT_SETTINGS, 'clusterTemplate')) {
+      assert.ok(declared[key], `${key} missing from package.json`);
+      assert.equal(declared[key].default, value, key);
+    }
+    for (const [key, property] of Object.entries(declared)) assert.ok(property.markdownDescription ?? property.description, `${key} has no description`);
+  });
+  it('falls back to defaults for missing or mistyped values', () => {
+    assert.deepEqual(readSettings(undefined), DEFAULT_SETTINGS);
+    assert.deepEqual(readSettings({ validation: { enable: 'no' }, schema: { useWorkspaceSchema: false } }), {
+      validation: { enable: true },
+      schema: { useWorkspaceSchema: false },
+    });
+  });
+});
