@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Installs code-server (the VS Code workbench served to a browser, with the desktop Node extension
 # host) and Debian's chromium, for the real-editor tests and `npm start`. Uses only npm and Debian.
-# Usage: scripts/install-code-server.sh [DIR]   (default .vscode-test/code-server; idempotent)
+# Usage: scripts/install-code-server.sh [--without-chromium] [DIR]
+#   DIR defaults to .vscode-test/code-server; idempotent. `npm start` needs no chromium.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+with_chromium=true
+if [ "${1:-}" = --without-chromium ]; then with_chromium=false; shift; fi
 dir=${1:-$root/.vscode-test/code-server}
 version=${CODE_SERVER_VERSION:-4.100.3}   # Code 1.100.3; code-server 4.x needs Node 20
 
 # apt-get update only when something is missing: it is slow and needs the Debian mirror.
+# CI runs as root; a developer's machine goes through sudo.
+sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
 apt_updated=false
 apt_install() {
-  if [ "$apt_updated" = false ]; then apt-get update -qq; apt_updated=true; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  if [ "$apt_updated" = false ]; then $sudo apt-get update -qq; apt_updated=true; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 # The tests drive Debian's chromium; Playwright's own browser download cannot work offline.
-[ -x /usr/bin/chromium ] || apt_install chromium
+if [ "$with_chromium" = true ] && [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 # Native modules need Kerberos headers; ripgrep replaces the binary code-server would download.
 dpkg -s libkrb5-dev ripgrep >/dev/null 2>&1 || apt_install libkrb5-dev ripgrep
 

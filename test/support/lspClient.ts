@@ -223,11 +223,11 @@ export class LspClient {
     });
     connection.onRequest(ConfigurationRequest.type, (params) => {
       const settings = options.settings ?? {};
-      holder.client?.serverRequests.push({ method: ConfigurationRequest.method, params });
+      whenClient((client) => client.recordServerRequest(ConfigurationRequest.method, params));
       return answerConfiguration(params, settings);
     });
     connection.onRequest((method, params) => {
-      holder.client?.serverRequests.push({ method, params });
+      whenClient((client) => client.recordServerRequest(method, params));
       if (method === 'workspace/workspaceFolders') return [workspaceFolderOf(options.workspaceFolder)];
       // client/registerCapability, window/workDoneProgress/create, window/showMessageRequest, …:
       // a null result is a valid answer to all of them and keeps the server going.
@@ -494,6 +494,11 @@ export class LspClient {
 
   private recordNotification(method: string, params: unknown, receivedAt: number): void {
     this.notifications.push({ method, params, receivedAt });
+    this.wake();
+  }
+
+  private recordServerRequest(method: string, params: unknown): void {
+    this.serverRequests.push({ method, params });
     this.wake();
   }
 

@@ -385,3 +385,10 @@ test('whole documents: a minimal file passes, unknown and missing keys fail', ()
   assert.deepEqual(errorsFor(nodesSchema, { nodes: [], extra: 1 }).map((e) => e.keyword), ['additionalProperties']);
   assert.deepEqual(errorsFor(nodesSchema, {}).map((e) => e.keyword), ['required']);
 });
+
+test('the schema defaults of the pod and service CIDRs are the ones the cross-field rules assume', async () => {
+    const { DEFAULT_POD_CIDR, DEFAULT_SVC_CIDR } = require('../../server/src/services/cluster/crossFieldRules') as typeof import('../../server/src/services/cluster/crossFieldRules');
+    const cluster = JSON.parse(readFileSync(join(__dirname, '../../../schemas/cluster.schema.json'), 'utf8'));
+    assert.equal(cluster.properties.cluster_pod_cidr.default, DEFAULT_POD_CIDR);
+    assert.equal(cluster.properties.cluster_svc_cidr.default, DEFAULT_SVC_CIDR);
+});

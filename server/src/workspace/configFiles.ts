@@ -6,6 +6,7 @@ import type { FileReader } from '../host/fileReader';
 import { analyzeConfigFile, collectConfigProblems, type ConfigDiagnosticsResult, type ConfigFileAnalysis } from '../services/cluster/diagnostics';
 import { findSchemaModeline } from '../services/cluster/jsonSchemaSource';
 import type { ConfigFileKind } from '../services/cluster/schemaTypes';
+import { IncrementalYamlParser } from '../services/yaml/incrementalParse';
 import { loadConfigWorkspace, type ConfigWorkspace, type LoadOptions } from './configWorkspace';
 
 export interface OpenDocumentSource {
@@ -39,6 +40,8 @@ export class ConfigFileStore {
   private readonly workspaces = new Map<string, LoadedWorkspace>();
   /** Last analysis per file path, reused while the text is unchanged. */
   private readonly analyses = new Map<string, { text: string; schemaGeneration: ConfigWorkspace; analysis: ConfigFileAnalysis }>();
+  /** One incremental parser per file path: edits re-parse only the keys they touch. */
+  private readonly parsers = new Map<string, IncrementalYamlParser>();
 
   constructor(
     private readonly reader: FileReader,
@@ -101,7 +104,9 @@ export class ConfigFileStore {
   private analyze(kind: ConfigFileKind, filePath: string, text: string, workspace: ConfigWorkspace): ConfigFileAnalysis {
     const cached = this.analyses.get(filePath);
     if (cached && cached.text === text && cached.schemaGeneration === workspace) return cached.analysis;
-    const analysis = analyzeConfigFile(kind, text, workspace[kind]);
+    let parser = this.parsers.get(filePath);
+    if (!parser) this.parsers.set(filePath, (parser = new IncrementalYamlParser()));
+    const analysis = analyzeConfigFile(kind, text, workspace[kind], (t) => parser!.parse(t));
     this.analyses.set(filePath, { text, schemaGeneration: workspace, analysis });
     return analysis;
   }

@@ -163,6 +163,9 @@ export class CodeServerSession {
   /** Opens a file by clicking its row in the Explorer (top-level files only). */
   async openFileInExplorer(name: string): Promise<void> {
     await this.page.getByRole('treeitem', { name, exact: true }).click();
+    // A single click opens a preview and leaves focus in the Explorer; move it to the text.
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').click();
     await this.waitForActiveEditor(name);
   }
 
@@ -247,7 +250,10 @@ export class CodeServerSession {
   /** Opens the suggest widget with Ctrl+Space and returns the labels of its rendered rows. */
   async triggerCompletion(): Promise<string[]> {
     await this.page.keyboard.press('Control+Space');
-    await this.page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor();
+    // Either rows, or the widget's "No suggestions." once every provider has answered.
+    const rows = this.page.locator('.suggest-widget.visible .monaco-list-row');
+    const noSuggestions = this.page.locator('.suggest-widget.visible .message', { hasText: 'No suggestions' });
+    await rows.first().or(noSuggestions).waitFor({ timeout: uiTimeoutMs });
     return this.suggestionLabels();
   }
 

@@ -45,8 +45,13 @@ export interface ConfigFileAnalysis {
  * Parses and checks one file on its own. Example: `analyzeConfigFile('cluster', 'node_cidr: x\n', ctx)`
  * has a `cidr` problem on the key `node_cidr`.
  */
-export function analyzeConfigFile(kind: ConfigFileKind, text: string, ctx: ConfigFileContext): ConfigFileAnalysis {
-  const parsed = parseYaml(text);
+export function analyzeConfigFile(
+  kind: ConfigFileKind,
+  text: string,
+  ctx: ConfigFileContext,
+  parse: (text: string) => ParsedYaml = parseYaml,
+): ConfigFileAnalysis {
+  const parsed = parse(text);
   const problems: ConfigProblem[] = parsed.problems.map((p) => ({ span: p.span, code: p.code, message: p.message, severity: 'error' }));
   const failedPaths = new Set<string>();
   if (problems.length > 0) return { kind, parsed, value: null, problems, failedPaths };

@@ -83,8 +83,7 @@ function convert(node: YamlLibNode, text: string, problems: YamlProblem[]): Yaml
       const entry: MapEntry = { key, keySpan, value, span: { start: keySpan.start, end: value ? value.span.end : keySpan.end } };
       const earlier = seen.get(key);
       if (earlier) {
-        const line = lineOf(text, earlier.keySpan.start);
-        problems.push({ span: keySpan, code: 'duplicate-key', message: `Duplicate key "${key}": it is already set on line ${line}. YAML allows a key only once per mapping.` });
+        problems.push(duplicateKeyProblem(entry, earlier, text));
       } else {
         seen.set(key, entry);
       }
@@ -108,6 +107,16 @@ function cleanYamlMessage(message: string): string {
   // The library appends " at line X, column Y" plus a code frame; our range already says where.
   const firstLine = message.split('\n')[0];
   return 'YAML syntax error: ' + firstLine.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** The problem for a key set twice in one mapping, reported at the later one. */
+export function duplicateKeyProblem(later: MapEntry, earlier: MapEntry, text: string): YamlProblem {
+  const line = lineOf(text, earlier.keySpan.start);
+  return {
+    span: later.keySpan,
+    code: 'duplicate-key',
+    message: `Duplicate key "${later.key}": it is already set on line ${line}. YAML allows a key only once per mapping.`,
+  };
 }
 
 function lineOf(text: string, offset: number): number {
