@@ -51,15 +51,7 @@ describe('extension in a real VS Code (trusted workspace)', { timeout: sessionTi
   it('shows the output channel from the command palette', { timeout: stepTimeoutMs }, async () => {
     await session.step('show-output', async () => {
       await session.runCommand('Cluster Template: Show Output');
-      // The Output view names the channel it shows in its channel picker.
-      const picker = session.page.locator('.part.panel .monaco-select-box');
-      await picker.filter({ hasText: 'Cluster Template' }).first().waitFor({ timeout: uiTimeoutMs })
-        .catch(async () => {
-          const title = await session.page.locator('select.monaco-select-box').evaluateAll(
-            (selects) => selects.map((select) => (select as unknown as { value: string }).value),
-          );
-          assert.ok(title.some((value) => value.includes('Cluster Template')), `output channel not shown: ${title}`);
-        });
+      await session.waitForOutputChannel('Cluster Template');
     });
   });
 

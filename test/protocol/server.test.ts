@@ -181,7 +181,7 @@ describe('diagnostics', () => {
   test('a bad list element is reported at that element', async () => {
     await withServer('valid-minimal', async (client) => {
       const uri = client.uri('cluster.yaml');
-      const text = replaceOnce(fixtureText('valid-minimal', 'cluster.yaml'), '"1.0.0.1"]', '"1.0.0.300"]');
+      const text = replaceOnce(fixtureText('valid-minimal', 'cluster.yaml'), '"1.0.0.1"]\n', '"1.0.0.300"]\n');
       await client.open(uri, text);
       const published = await client.waitForDiagnostics(uri, 1);
       assert.deepEqual(summarize(published.params.diagnostics), [

@@ -57,7 +57,11 @@ export async function loadConfigWorkspace(root: string, reader: FileReader, opti
   let workspaceSchema: ConfigWorkspace['workspaceSchema'] = 'none';
   const contexts = {} as Record<ConfigFileKind, ConfigFileContext>;
   for (const kind of ['cluster', 'nodes'] as const) {
-    const source = options.useWorkspaceSchema ? await readWorkspaceSchema(root, kind, reader, options.modelines?.[kind], watchedFiles) : undefined;
+    const modeline = options.modelines?.[kind];
+    if (modeline && /^[a-z]+:\/\//i.test(modeline)) {
+      notes.push(`${kind}.yaml names the remote schema ${modeline} in its modeline; remote schemas are not downloaded, so the local schemas are used.`);
+    }
+    const source = options.useWorkspaceSchema ? await readWorkspaceSchema(root, kind, reader, modeline, watchedFiles) : undefined;
     if (source) workspaceSchema = workspaceSchema === 'cue' ? 'cue' : source.origin === 'workspace-cue' ? 'cue' : 'json';
     const samplePath = path.join(root, `${kind}.sample.yaml`);
     watchedFiles.push(samplePath);

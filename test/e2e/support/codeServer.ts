@@ -307,7 +307,7 @@ export class CodeServerSession {
   /** Waits until no Problems row contains the text. */
   async waitForNoProblem(text: string | RegExp): Promise<void> {
     await this.openProblems();
-    await this.page.locator('.markers-panel .monaco-list-row', { hasText: text }).first().waitFor({ state: 'detached', timeout: uiTimeoutMs });
+    await this.page.locator('.markers-panel .monaco-list-row', { hasText: text }).first().waitFor({ state: 'hidden', timeout: uiTimeoutMs });
   }
 
   // ---- hover ----------------------------------------------------------------------------------
@@ -340,7 +340,20 @@ export class CodeServerSession {
     await input.fill(`>${title}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
     await this.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden' });
+    // The palette closes, or (for commands that ask something next) is reused for the question.
+    await waitUntil(`"${title}" to leave the Command Palette`, async () =>
+      !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'));
+  }
+
+  /** Waits until the Output view shows the channel `name` (its channel picker has it selected). */
+  async waitForOutputChannel(name: string): Promise<void> {
+    const pickers = this.page.locator('.part.panel select.monaco-select-box');
+    await waitUntil(`the Output view to show "${name}"`, async () => {
+      for (const picker of await pickers.all()) {
+        if ((await picker.inputValue().catch(() => '')) === name) return true;
+      }
+      return false;
+    });
   }
 
   /** The status bar item whose text contains `text`. */
@@ -355,6 +368,15 @@ export class CodeServerSession {
     await dialog.getByRole('button', { name: /^No/ }).click();
     await dialog.waitFor({ state: 'hidden' });
     await this.statusBarItem('Restricted Mode').waitFor();
+  }
+}
+
+/** Polls a UI condition every 50 ms, for states no selector can express (input values). */
+async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = uiTimeoutMs): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 50));
   }
 }
 

@@ -34,7 +34,7 @@ export function buildConfigSchema(
   workspace: WorkspaceSchemaSource | undefined,
   samples: SampleKeyDoc[] = [],
 ): ConfigSchema {
-  const notes: string[] = workspace ? workspace.result.notes.map((n) => `${workspace.label}: ${n}`) : [];
+  const notes: string[] = workspace ? [...workspace.result.notes] : [];
   const sampleDocs = new Map(samples.map((doc) => [doc.key, doc]));
   let root: JsonSchema;
   if (workspace) {

@@ -74,11 +74,23 @@ interface ScanResult {
   trailingComments: Map<number, string>;
 }
 
-const IDENT_PATTERN = /(?:_?#)?[\p{L}_$][\p{L}\p{Nd}_$]*/uy;
-const NUMBER_PATTERN =
-  /(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)(?:[KMGTP]i?)?/y;
-const TWO_CHAR_OPS = new Set(['=~', '!=', '!~', '<=', '>=', '==', '&&', '||']);
-const ONE_CHAR_OPS = new Set(['{', '}', '[', ']', '(', ')', ':', '?', '!', '.', '|', '&', '*', '=', '<', '>', '+', '-', '/']);
+// One sticky pattern reads most tokens, so the per-character work happens inside the regex engine.
+// Groups: 1 blanks, 2 newline, 3 comment text, 4 bottom, 5 identifier, 6 number, 7 operator, 8 comma.
+const TOKEN_PATTERN = new RegExp(
+  [
+    '([ \\t\\r\\uFEFF]+)',
+    '(\\n)',
+    '//([^\\n]*)',
+    '(_\\|_)',
+    // Any non-ASCII character may be part of a name: a superset of CUE's letters, and much faster
+    // to match than Unicode property classes.
+    '((?:_?#)?[A-Za-z_$\\u0080-\\uFFFF][A-Za-z0-9_$\\u0080-\\uFFFF]*)',
+    '((?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\\d[\\d_]*(?:\\.[\\d_]*)?|\\.\\d[\\d_]*)(?:[eE][+-]?\\d+)?)(?:[KMGTP]i?)?)',
+    '(\\.\\.\\.|=~|!=|!~|<=|>=|==|&&|\\|\\||[{}\\[\\]():?!.|&*=<>+\\-/])',
+    '(,)',
+  ].join('|'),
+  'y',
+);
 // CUE inserts a comma after a line's last token when it is one of these (as Go does with semicolons).
 const OPS_ENDING_A_LINE = new Set([')', ']', '}', '?', '...']);
 
@@ -100,24 +112,11 @@ function scanCue(text: string): ScanResult {
   };
   while (i < text.length) {
     const ch = text[i];
-    if (ch === '\n') {
-      const last = tokens[tokens.length - 1];
-      if (lineHasToken && last !== undefined && endsLine(last)) tokens.push({ kind: 'comma', text: '\n', line });
-      line++;
-      i++;
-      lineHasToken = false;
-      continue;
-    }
-    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\uFEFF') {
-      i++;
-      continue;
-    }
-    if (ch === '/' && text[i + 1] === '/') {
-      let end = text.indexOf('\n', i);
-      if (end < 0) end = text.length;
-      const comment = text.slice(i + 2, end).trim();
-      (lineHasToken ? trailingComments : ownLineComments).set(line, comment);
-      i = end;
+    if (ch === '"' || ch === "'" || (ch === '#' && isRawStringStart(text, i))) {
+      const scanned = scanString(text, i, line);
+      push(scanned.token);
+      i = scanned.end;
+      line = scanned.endLine;
       continue;
     }
     if (ch === '@') {
@@ -127,64 +126,35 @@ function scanCue(text: string): ScanResult {
       i = end;
       continue;
     }
-    if (ch === '"' || ch === "'" || (ch === '#' && isRawStringStart(text, i))) {
-      const scanned = scanString(text, i, line);
-      push(scanned.token);
-      i = scanned.end;
-      line = scanned.endLine;
+    TOKEN_PATTERN.lastIndex = i;
+    const match = TOKEN_PATTERN.exec(text);
+    if (!match) {
+      const codePoint = String.fromCodePoint(text.codePointAt(i) ?? 0);
+      push({ kind: 'illegal', text: codePoint, line, problem: `unexpected character "${codePoint}"` });
+      i += codePoint.length;
       continue;
     }
-    if (text.startsWith('_|_', i)) {
-      push({ kind: 'ident', text: '_|_', line });
-      i += 3;
-      continue;
-    }
-    IDENT_PATTERN.lastIndex = i;
-    const ident = IDENT_PATTERN.exec(text);
-    if (ident) {
-      push({ kind: 'ident', text: ident[0], line });
-      i += ident[0].length;
-      continue;
-    }
-    if (isDigit(ch) || (ch === '.' && isDigit(text[i + 1]))) {
-      NUMBER_PATTERN.lastIndex = i;
-      const number = NUMBER_PATTERN.exec(text);
-      const numberText = number ? number[0] : ch;
-      push({ kind: 'number', text: numberText, line });
-      i += numberText.length;
-      continue;
-    }
-    if (text.startsWith('...', i)) {
-      push({ kind: 'op', text: '...', line });
-      i += 3;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (TWO_CHAR_OPS.has(two)) {
-      push({ kind: 'op', text: two, line });
-      i += 2;
-      continue;
-    }
-    if (ch === ',') {
+    i += match[0].length;
+    if (match[1] !== undefined) continue;
+    if (match[2] !== undefined) {
+      const last = tokens[tokens.length - 1];
+      if (lineHasToken && last !== undefined && endsLine(last)) tokens.push({ kind: 'comma', text: '\n', line });
+      line++;
+      lineHasToken = false;
+    } else if (match[3] !== undefined) {
+      (lineHasToken ? trailingComments : ownLineComments).set(line, match[3].trim());
+    } else if (match[4] !== undefined || match[5] !== undefined) {
+      push({ kind: 'ident', text: match[0], line });
+    } else if (match[6] !== undefined) {
+      push({ kind: 'number', text: match[0], line });
+    } else if (match[7] !== undefined) {
+      push({ kind: 'op', text: match[0], line });
+    } else {
       push({ kind: 'comma', text: ',', line });
-      i++;
-      continue;
     }
-    if (ONE_CHAR_OPS.has(ch)) {
-      push({ kind: 'op', text: ch, line });
-      i++;
-      continue;
-    }
-    const codePoint = String.fromCodePoint(text.codePointAt(i) ?? 0);
-    push({ kind: 'illegal', text: codePoint, line, problem: `unexpected character "${codePoint}"` });
-    i += codePoint.length;
   }
   tokens.push({ kind: 'eof', text: '', line });
   return { tokens, ownLineComments, trailingComments };
-}
-
-function isDigit(ch: string | undefined): boolean {
-  return ch !== undefined && ch >= '0' && ch <= '9';
 }
 
 function countNewlines(text: string, start: number, end: number): number {
@@ -1041,16 +1011,17 @@ class CueConverter {
     return result;
   }
 
-  private isStructish(expr: Expr, scope: Scope, seen = new Set<Binding>()): boolean {
+  private isStructish(expr: Expr, scope: Scope, seen?: Set<Binding>): boolean {
     switch (expr.kind) {
       case 'struct':
         return true;
       case 'ident': {
         const found = lookup(scope, expr.name);
-        if (found?.kind !== 'binding' || seen.has(found.binding)) return false;
-        seen.add(found.binding);
+        if (found?.kind !== 'binding' || seen?.has(found.binding)) return false;
         const binding = found.binding;
-        return binding.exprs.every((e) => this.isStructish(e, binding.scope, seen));
+        const seenNow = seen ?? new Set<Binding>();
+        seenNow.add(binding);
+        return binding.exprs.every((e) => this.isStructish(e, binding.scope, seenNow));
       }
       case 'call':
         return expr.callee.kind === 'ident' && expr.callee.name === 'close' && expr.args.length === 1 && this.isStructish(expr.args[0], scope, seen);
