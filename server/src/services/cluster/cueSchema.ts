@@ -820,6 +820,11 @@ interface StructParts {
   patterns: PatternEntry[];
   /** A definition or close() is involved: undeclared fields are not allowed. */
   isClosed: boolean;
+  /**
+   * Closed already on its own, as a referenced definition or close() is: in a conjunction it allows
+   * only its own fields. (Struct literals written inside a definition are closed only once unified.)
+   */
+  isClosedByReference: boolean;
   /** `...` or something unreadable that may add fields: undeclared fields may be allowed. */
   isOpen: boolean;
   /** Definitions expanded into these parts; they count as "being expanded" until the struct is built. */
@@ -879,7 +884,7 @@ class CueConverter {
   // ----- structs
 
   private collectDecls(decls: Decl[], scope: Scope, inDefinition: boolean, path: string): StructParts {
-    const parts: StructParts = { fields: new Map(), hidden: [], patterns: [], isClosed: inDefinition, isOpen: false, bindings: [] };
+    const parts: StructParts = { fields: new Map(), hidden: [], patterns: [], isClosed: inDefinition, isClosedByReference: false, isOpen: false, bindings: [] };
     for (const decl of decls) {
       switch (decl.kind) {
         case 'field':
@@ -960,13 +965,17 @@ class CueConverter {
           path,
         );
         parts.bindings.push(binding);
-        if (isDefinition) parts.isClosed = true;
+        if (isDefinition) {
+          parts.isClosed = true;
+          parts.isClosedByReference = true;
+        }
         return parts;
       }
       case 'call':
         if (expr.callee.kind === 'ident' && expr.callee.name === 'close' && expr.args.length === 1) {
           const parts = this.collect({ ...operand, expr: expr.args[0] }, path);
           parts.isClosed = true;
+          parts.isClosedByReference = true;
           return parts;
         }
         break;
@@ -990,22 +999,23 @@ class CueConverter {
       else this.notes.add(operand.expr.line, path, `${describeExpr(operand.expr)} in a struct conjunction is not read.`);
     }
     if (all.length === 1) return all[0];
-    const result: StructParts = { fields: new Map(), hidden: [], patterns: [], isClosed: false, isOpen: false, bindings: [] };
+    const result: StructParts = { fields: new Map(), hidden: [], patterns: [], isClosed: false, isClosedByReference: false, isOpen: false, bindings: [] };
     for (const parts of all) {
       for (const [name, entries] of parts.fields) for (const entry of entries) addFieldEntry(result, name, entry);
       result.hidden.push(...parts.hidden);
       result.patterns.push(...parts.patterns);
       result.bindings.push(...parts.bindings);
     }
-    const closedParts = all.filter((parts) => parts.isClosed && !parts.isOpen && parts.patterns.length === 0);
+    result.isClosed = all.some((parts) => parts.isClosed);
+    const closedParts = all.filter((parts) => parts.isClosedByReference && !parts.isOpen && parts.patterns.length === 0);
     if (closedParts.length === 0) {
       result.isOpen = all.some((parts) => parts.isOpen);
       return result;
     }
-    result.isClosed = true;
+    result.isClosedByReference = true;
     for (const [name, entries] of [...result.fields]) {
       if (closedParts.every((parts) => parts.fields.has(name))) continue;
-      this.notes.add(entries[0].line, joinPath(path, name), 'this field is not allowed by a closed definition it is combined with with "&" (cue vet rejects such a schema); it is left out.');
+      this.notes.add(entries[0].line, joinPath(path, name), 'a closed definition joined with "&" does not allow this field (cue vet rejects such a schema); it is left out.');
       result.fields.delete(name);
     }
     return result;
@@ -1480,11 +1490,12 @@ function mergeEmbedded(target: StructParts, embedded: StructParts): void {
   target.patterns.push(...embedded.patterns);
   target.bindings.push(...embedded.bindings);
   target.isClosed ||= embedded.isClosed;
+  target.isClosedByReference ||= embedded.isClosedByReference;
   target.isOpen ||= embedded.isOpen;
 }
 
 function openParts(): StructParts {
-  return { fields: new Map(), hidden: [], patterns: [], isClosed: false, isOpen: true, bindings: [] };
+  return { fields: new Map(), hidden: [], patterns: [], isClosed: false, isClosedByReference: false, isOpen: true, bindings: [] };
 }
 
 function joinPath(path: string, name: string): string {
