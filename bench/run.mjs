@@ -5,7 +5,7 @@
 // Options: --iterations=N (timed rounds per measurement, default 60), --warmup=N (default 10),
 //          --server=ours|yaml-language-server|both (default both).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,10 +27,13 @@ console.log(
     `  ${options.iterations} timed rounds after ${options.warmup} warm-up rounds per measurement\n`,
 );
 
+const serverNodeFlags = JSON.parse(readFileSync(join(repoRoot, 'server', 'nodeFlags.json'), 'utf8'));
+
 const servers = [
   {
     name: 'ours',
-    command: { command: process.execPath, args: [join(repoRoot, 'dist', 'server.js'), '--stdio'], cwd: repoRoot },
+    // Started as the extension starts it: with the Node flags from server/nodeFlags.json.
+    command: { command: process.execPath, args: [...serverNodeFlags, join(repoRoot, 'dist', 'server.js'), '--stdio'], cwd: repoRoot },
     versionMatching: 'version',
     settings: {},
     async prepare(client) {

@@ -2,7 +2,7 @@
 // registrations. Starts the server only in a cluster-template workspace or when one of its files opens.
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { configStatusNotification, readyNotification, recheckRequest, type ConfigStatusParams } from '../../server/src/protocol';
+import { configStatusNotification, readyNotification, recheckRequest, SERVER_NODE_FLAGS, type ConfigStatusParams } from '../../server/src/protocol';
 import { ConfigStatusBar } from './statusBar';
 
 const OUTPUT_NAME = 'Cluster Template';
@@ -81,8 +81,8 @@ export class ExtensionContextState {
   private async createClient(): Promise<void> {
     const serverModule = this.context.asAbsolutePath('dist/server.js');
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.ipc },
-      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [

@@ -1,5 +1,9 @@
 // Custom messages between our client and server. The only server file the client may import.
 import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+import nodeFlags from '../nodeFlags.json';
+
+/** Node flags the server process runs with (memory settings; see host/memoryFlags.ts). */
+export const SERVER_NODE_FLAGS: readonly string[] = nodeFlags;
 
 export interface ReadyParams {
   /** Which workspace schema decides the keys of cluster.yaml / nodes.yaml. */

@@ -1,5 +1,6 @@
 // The language server: creates the connection, declares capabilities, wires handlers to the
 // services, and publishes diagnostics. Holds no domain rules.
+import './host/memoryFlags';
 import {
   createConnection,
   DidChangeWatchedFilesNotification,

@@ -54,6 +54,8 @@ export interface SessionOptions {
   askForTrust?: boolean;
   /** The .vsix to install; null starts VS Code without our extension. */
   vsix?: string | null;
+  /** More extensions to install next to ours (test-only helpers). */
+  extraVsix?: string[];
 }
 
 export class CodeServerSession {
@@ -83,7 +85,9 @@ export class CodeServerSession {
 
     // --config keeps code-server from reading or writing ~/.config/code-server.
     const common = ['--config', join(tempDir, 'config.yaml'), '--extensions-dir', dirs.ext, '--user-data-dir', dirs.user];
-    if (vsix !== null) installExtension(common, vsix);
+    for (const extension of [...(vsix === null ? [] : [vsix]), ...(options.extraVsix ?? [])]) {
+      installExtension(common, extension);
+    }
 
     const logFile = join(tempDir, 'code-server.log');
     const args = [...common, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check'];

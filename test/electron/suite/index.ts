@@ -4,18 +4,26 @@ import { cases } from './extension';
 
 /** Called by VS Code once the workspace is open; rejecting marks the run as failed. */
 export async function run(): Promise<void> {
+  await runCases((line) => console.log(line));
+}
+
+/**
+ * Runs every case, reporting `ok - name` / `not ok - name` lines and a final `passed/total
+ * passed` line; rejects when a case failed. test/e2e/support/suiteRunner.ts reads the lines.
+ */
+export async function runCases(report: (line: string) => void): Promise<void> {
   const failures: string[] = [];
   for (const testCase of cases) {
     const started = Date.now();
     try {
       await testCase.run();
-      console.log(`ok - ${testCase.name} (${Date.now() - started} ms)`);
+      report(`ok - ${testCase.name} (${Date.now() - started} ms)`);
     } catch (error) {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      console.error(`not ok - ${testCase.name}\n${detail}`);
+      report(`not ok - ${testCase.name}\n${detail}`);
       failures.push(testCase.name);
     }
   }
-  console.log(`${cases.length - failures.length}/${cases.length} passed`);
+  report(`${cases.length - failures.length}/${cases.length} passed`);
   if (failures.length > 0) throw new Error(`failed: ${failures.join(', ')}`);
 }

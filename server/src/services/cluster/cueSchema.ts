@@ -16,6 +16,11 @@ export function readCueSchema(text: string, fileName: string): SchemaReadResult 
   try {
     const scanned = scanCue(text);
     const file = new CueParser(scanned.tokens).parseFile();
+    // cue vet rejects a file with any syntax error, so each is reported, even in parts not used.
+    for (const error of file.syntaxErrors) {
+      const outcome = error.keptKey === undefined ? 'this declaration is skipped' : `the key ${error.keptKey} is kept without constraints`;
+      notes.add(error.line, '', `syntax error: ${error.message}; ${outcome}.`);
+    }
     return new CueConverter(file, scanned, notes).convertFile();
   } catch (error) {
     // Only a bug in this module gets here; the caller still gets a usable (empty) answer.
@@ -74,20 +79,20 @@ interface ScanResult {
   trailingComments: Map<number, string>;
 }
 
-// One sticky pattern reads most tokens, so the per-character work happens inside the regex engine.
-// Groups: 1 blanks, 2 newline, 3 comment text, 4 bottom, 5 identifier, 6 number, 7 operator, 8 comma.
+// One sticky pattern reads most tokens, so the per-character work happens inside the regex engine;
+// the token's first character then says which kind it is. Alternatives: blanks, newline, comment,
+// bottom, identifier, number, operator, comma.
 const TOKEN_PATTERN = new RegExp(
   [
-    '([ \\t\\r\\uFEFF]+)',
-    '(\\n)',
-    '//([^\\n]*)',
-    '(_\\|_)',
+    '[ \\t\\r\\uFEFF]+',
+    '\\n',
+    '//[^\\n]*',
+    '_\\|_',
     // Any non-ASCII character may be part of a name: a superset of CUE's letters, and much faster
     // to match than Unicode property classes.
-    '((?:_?#)?[A-Za-z_$\\u0080-\\uFFFF][A-Za-z0-9_$\\u0080-\\uFFFF]*)',
-    '((?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\\d[\\d_]*(?:\\.[\\d_]*)?|\\.\\d[\\d_]*)(?:[eE][+-]?\\d+)?)(?:[KMGTP]i?)?)',
-    '(\\.\\.\\.|=~|!=|!~|<=|>=|==|&&|\\|\\||[{}\\[\\]():?!.|&*=<>+\\-/])',
-    '(,)',
+    '(?:_?#)?[A-Za-z_$\\u0080-\\uFFFF][A-Za-z0-9_$\\u0080-\\uFFFF]*',
+    '(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\\d[\\d_]*(?:\\.[\\d_]*)?|\\.\\d[\\d_]*)(?:[eE][+-]?\\d+)?)(?:[KMGTP]i?)?',
+    '\\.\\.\\.|=~|!=|!~|<=|>=|==|&&|\\|\\||[{}\\[\\]():?!.|&*=<>+\\-/,]',
   ].join('|'),
   'y',
 );
@@ -111,6 +116,11 @@ function scanCue(text: string): ScanResult {
     lineHasToken = true;
   };
   while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 9 || code === 13) {
+      i++;
+      continue;
+    }
     const ch = text[i];
     if (ch === '"' || ch === "'" || (ch === '#' && isRawStringStart(text, i))) {
       const scanned = scanString(text, i, line);
@@ -134,27 +144,33 @@ function scanCue(text: string): ScanResult {
       i += codePoint.length;
       continue;
     }
-    i += match[0].length;
-    if (match[1] !== undefined) continue;
-    if (match[2] !== undefined) {
+    const token = match[0];
+    i += token.length;
+    const first = token.charCodeAt(0);
+    if (first === 32 || first === 9 || first === 13 || first === 0xfeff) continue;
+    if (first === 10) {
       const last = tokens[tokens.length - 1];
       if (lineHasToken && last !== undefined && endsLine(last)) tokens.push({ kind: 'comma', text: '\n', line });
       line++;
       lineHasToken = false;
-    } else if (match[3] !== undefined) {
-      (lineHasToken ? trailingComments : ownLineComments).set(line, match[3].trim());
-    } else if (match[4] !== undefined || match[5] !== undefined) {
-      push({ kind: 'ident', text: match[0], line });
-    } else if (match[6] !== undefined) {
-      push({ kind: 'number', text: match[0], line });
-    } else if (match[7] !== undefined) {
-      push({ kind: 'op', text: match[0], line });
-    } else {
+    } else if (first === 47 && token.charCodeAt(1) === 47) {
+      (lineHasToken ? trailingComments : ownLineComments).set(line, token.slice(2).trim());
+    } else if (isNameStart(first) || token === '_|_') {
+      push({ kind: 'ident', text: token, line });
+    } else if ((first >= 48 && first <= 57) || (first === 46 && token.length > 1 && token !== '...')) {
+      push({ kind: 'number', text: token, line });
+    } else if (token === ',') {
       push({ kind: 'comma', text: ',', line });
+    } else {
+      push({ kind: 'op', text: token, line });
     }
   }
   tokens.push({ kind: 'eof', text: '', line });
   return { tokens, ownLineComments, trailingComments };
+}
+
+function isNameStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36 || code === 35 || code >= 0x80;
 }
 
 function countNewlines(text: string, start: number, end: number): number {
@@ -344,7 +360,7 @@ type FieldConstraint = 'regular' | 'optional' | 'required';
 type LabelKind = 'regular' | 'definition' | 'hidden';
 
 type Decl =
-  | { kind: 'field'; label: string; labelKind: LabelKind; constraint: FieldConstraint; value: Expr; line: number }
+  | { kind: 'field'; label: string; labelKind: LabelKind; constraint: FieldConstraint; value: Expr; line: number; alias?: string }
   | { kind: 'pattern'; label: Expr; value: Expr; line: number }
   | { kind: 'dynamic'; line: number }
   | { kind: 'embed'; value: Expr; line: number }
@@ -356,7 +372,11 @@ type Decl =
 interface ParsedFile {
   imports: { alias: string; path: string }[];
   decls: Decl[];
+  syntaxErrors: { line: number; message: string; keptKey?: string }[];
 }
+
+// Deeper nesting than any schema needs; it keeps recursion far from the stack limit on hostile input.
+const MAX_NESTING = 200;
 
 interface PendingField {
   label: string;
@@ -365,10 +385,15 @@ interface PendingField {
   line: number;
 }
 
-class CueSyntaxError extends Error {
-  constructor(readonly line: number, message: string) {
-    super(message);
-  }
+/**
+ * Thrown inside the parser only and always caught there, to skip one broken declaration. Not an
+ * Error: a garbage file throws one per line, and capturing stack traces would dominate the time.
+ */
+class CueSyntaxError {
+  constructor(
+    readonly line: number,
+    readonly message: string,
+  ) {}
 }
 
 // Binary operators by precedence, as in the CUE spec; only `|` and `&` mean something in a schema.
@@ -383,6 +408,8 @@ class CueParser {
   private pos = 0;
   /** The field whose value is being parsed, so that a broken value still leaves its key. */
   private pendingField: PendingField | undefined;
+  private depth = 0;
+  private readonly syntaxErrors: ParsedFile['syntaxErrors'] = [];
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -408,10 +435,12 @@ class CueParser {
         } else imports.push(this.parseImportSpec());
       } catch (error) {
         if (!(error instanceof CueSyntaxError)) throw error;
+        this.syntaxErrors.push({ line: error.line, message: error.message });
         this.skipToDeclEnd();
       }
     }
-    return { imports, decls: this.parseDecls(false) };
+    const decls = this.parseDecls(false);
+    return { imports, decls, syntaxErrors: this.syntaxErrors };
   }
 
   private parseImportSpec(): { alias: string; path: string } {
@@ -491,6 +520,7 @@ class CueParser {
         if (!(error instanceof CueSyntaxError)) throw error;
         // parseDecl may have set it (TypeScript cannot see that through the call).
         const field = this.pendingField as PendingField | undefined;
+        this.syntaxErrors.push(field ? { line: error.line, message: error.message, keptKey: field.label } : { line: error.line, message: error.message });
         const value: Expr = { kind: 'invalid', message: error.message, line: error.line };
         decls.push(field ? { kind: 'field', ...field, value } : { kind: 'invalid', message: error.message, line: error.line });
         const before = this.pos;
@@ -549,7 +579,8 @@ class CueParser {
     // An alias `X=label: value` or `X=[pattern]: value` names the field for references; we do not need it.
     if (token.kind === 'ident' && this.isOpAt(1, '=') && (this.isLabelStartAt(2) || this.isOpAt(2, '['))) {
       this.pos += 2;
-      return this.parseDecl();
+      const decl = this.parseDecl();
+      return decl.kind === 'field' ? { ...decl, alias: token.text } : decl;
     }
     if (this.isLabelStartAt(0)) return this.parseField();
     return { kind: 'embed', value: this.parseExpr(), line };
@@ -623,29 +654,46 @@ class CueParser {
     return { kind: 'pattern', label, value: this.parseExpr(), line };
   }
 
-  /** `for x in y`, `if cond`, `let` clauses, then the struct they produce. */
+  /** `for k, v in src`, `if cond` and `let x = e` clauses, then the struct they produce. */
   private parseComprehension(): Decl & { kind: 'comprehension' } {
     const first = this.peek();
     let hasFor = false;
-    let depth = 0;
     for (;;) {
       const token = this.peek();
-      if (token.kind === 'eof') throw this.unexpected(token, 'the body of a comprehension');
-      if (token.kind === 'ident' && token.text === 'for' && depth === 0) hasFor = true;
-      if (token.kind === 'op') {
-        if (token.text === '{' && depth === 0) break;
-        if (token.text === '(' || token.text === '[' || token.text === '{') depth++;
-        else if (token.text === ')' || token.text === ']' || token.text === '}') {
-          if (depth === 0) throw this.unexpected(token, 'the body of a comprehension');
-          depth--;
+      if (token.kind !== 'ident') break;
+      if (token.text === 'for') {
+        this.next();
+        this.expectIdent();
+        if (this.peek().kind === 'comma' && this.peek().text === ',') {
+          this.next();
+          this.expectIdent();
         }
-      }
-      this.next();
+        if (!this.isIdent('in')) throw this.unexpected(this.peek(), '"in"');
+        this.next();
+        this.parseExpr();
+        hasFor = true;
+      } else if (token.text === 'if') {
+        this.next();
+        this.parseExpr();
+      } else if (token.text === 'let') {
+        this.next();
+        this.expectIdent();
+        this.expectOp('=');
+        this.parseExpr();
+      } else break;
+      // Clauses may be separated by commas, written or inserted at a line end.
+      if (this.peek().kind === 'comma' && this.peek(1).kind === 'ident') this.next();
     }
-    this.next();
+    this.expectOp('{');
     const body = this.parseDecls(true);
     this.expectOp('}');
     return { kind: 'comprehension', keyword: first.text, hasFor, body, line: first.line };
+  }
+
+  private expectIdent(): Token {
+    const token = this.peek();
+    if (token.kind !== 'ident') throw this.unexpected(token, 'a name');
+    return this.next();
   }
 
   private parseExpr(): Expr {
@@ -670,13 +718,20 @@ class CueParser {
     }
   }
 
+  // Every nested value passes through here, so this is where nesting depth is counted.
   private parseUnary(): Expr {
     const token = this.peek();
-    if (token.kind === 'op' && UNARY_OPS.has(token.text)) {
-      this.next();
-      return { kind: 'unary', op: token.text, operand: this.parseUnary(), line: token.line };
+    if (this.depth >= MAX_NESTING) throw new CueSyntaxError(token.line, `values are nested more than ${MAX_NESTING} levels deep`);
+    this.depth++;
+    try {
+      if (token.kind === 'op' && UNARY_OPS.has(token.text)) {
+        this.next();
+        return { kind: 'unary', op: token.text, operand: this.parseUnary(), line: token.line };
+      }
+      return this.parsePostfix();
+    } finally {
+      this.depth--;
     }
-    return this.parsePostfix();
   }
 
   private parsePostfix(): Expr {
@@ -867,13 +922,14 @@ class CueConverter {
     const fileScope = makeScope(this.file.decls, undefined);
     const parts = this.collectDecls(this.file.decls, fileScope, false, '');
     if (parts.fields.size === 0 && !parts.isClosed) {
-      const hasConfig = fileScope.bindings.get('#Config')?.kind === 'definition';
+      const isConfigDefined = fileScope.bindings.get('#Config')?.kind === 'definition';
+      const isConfigUsed = this.file.decls.some((decl) => decl.kind === 'embed' && decl.value.kind === 'ident' && decl.value.name === '#Config');
       this.notes.add(
         1,
         '',
-        hasConfig
+        isConfigDefined && !isConfigUsed
           ? '#Config is defined but not used at the top level (no bare "#Config" line), so cue vet would not apply it; nothing was read.'
-          : 'no #Config definition or top-level fields found; nothing was read.',
+          : 'no #Config struct or top-level fields found; nothing was read.',
       );
       return { schema: {}, isClosed: false, notes: this.notes.list() };
     }
@@ -912,9 +968,7 @@ class CueConverter {
         case 'comprehension':
           this.collectComprehension(decl, parts, scope, inDefinition, path);
           break;
-        case 'invalid':
-          this.notes.add(decl.line, path, `syntax error: ${decl.message}; this declaration is skipped.`);
-          break;
+        case 'invalid': // already reported with the other syntax errors
         case 'let':
           break;
       }
@@ -1193,7 +1247,7 @@ class CueConverter {
       case 'unsupported':
         return this.skip(expr, path, `${expr.what} is not supported; the constraint is skipped.`);
       case 'invalid':
-        return this.skip(expr, path, `syntax error: ${expr.message}; the key is kept without constraints.`);
+        return { schema: {} }; // already reported with the other syntax errors
       case 'struct':
         return { schema: {} }; // unreachable: structs are structish
     }
@@ -1456,6 +1510,8 @@ function makeScope(decls: Decl[], parent: Scope | undefined): Scope {
         if (existing) existing.exprs.push(decl.value);
         else scope.bindings.set(decl.label, { name: decl.label, kind: 'definition', exprs: [decl.value], scope });
       } else scope.fieldNames.add(decl.label);
+      // `X=field: ...` names the field X for references: using X is a cross-field reference.
+      if (decl.alias !== undefined) scope.fieldNames.add(decl.alias);
     } else if (decl.kind === 'let') {
       scope.bindings.set(decl.name, { name: decl.name, kind: 'let', exprs: [decl.value], scope });
     }
@@ -1888,8 +1944,9 @@ export function convertRe2Pattern(source: string): { pattern: string } | { probl
       const repeat = /^\{\d+(?:,\d*)?\}/.exec(source.slice(i, i + 24));
       out += repeat ? repeat[0] : '\\{';
       i += repeat ? repeat[0].length : 1;
-    } else if (ch === '}') {
-      out += '\\}';
+    } else if (ch === '}' || ch === ']') {
+      // Literal in RE2 when nothing opened them; a syntax error in unicode-mode JavaScript unless escaped.
+      out += `\\${ch}`;
       i++;
     } else {
       out += ch;

@@ -120,8 +120,9 @@ function parseDocText(text: string): DocText {
   for (let open = text.indexOf('('); open >= 0; open = text.indexOf('(', open + 1)) {
     if (open < from) continue;
     const close = findClosingParen(text, open);
-    if (close > 0 && applyMarker(doc, text.slice(open + 1, close).replace(/\s+/g, ' ').trim())) {
-      kept.push(text.slice(from, open), ' ');
+    const replacement = close > 0 ? applyMarker(doc, text.slice(open + 1, close).replace(/\s+/g, ' ').trim()) : undefined;
+    if (replacement !== undefined) {
+      kept.push(text.slice(from, open), replacement);
       from = close + 1;
     }
   }
@@ -149,22 +150,26 @@ function parseDocText(text: string): DocText {
   return doc;
 }
 
-function applyMarker(doc: DocText, inner: string): boolean {
+/** Records a parenthesised marker; returns the text to leave in its place, or undefined if it is no marker. */
+function applyMarker(doc: DocText, inner: string): string | undefined {
   if (/^(?:[A-Za-z]+\/)*REQUIRED$/.test(inner)) {
     doc.isRequired ??= true;
-    return true;
+    return ' ';
   }
   if (/^(?:[A-Za-z]+\/)*OPTIONAL$/.test(inner)) {
     doc.isRequired ??= false;
-    return true;
+    return ' ';
   }
   const value = /^(DEFAULT:|e\.g\.,?|REF:)\s*(.*)$/i.exec(inner);
-  if (!value) return false;
+  if (!value) return undefined;
   const kind = value[1].toLowerCase();
-  if (kind === 'ref:') doc.refs.push(value[2]);
-  else if (kind === 'default:') doc.defaultText ??= value[2];
-  else doc.example ??= value[2];
-  return true;
+  if (kind === 'default:') doc.defaultText ??= value[2];
+  else if (kind === 'ref:') {
+    // Left in bare form so that the next pass collects every ref in the order they are written.
+    if (/^\S+$/.test(value[2])) return ` REF: ${value[2]} `;
+    doc.refs.push(value[2]);
+  } else doc.example ??= value[2];
+  return ' ';
 }
 
 /** The index of the `)` closing the `(` at `open` (nested parentheses and double quotes respected), or -1. */

@@ -91,10 +91,59 @@ function createAjv(): Ajv {
   return ajv;
 }
 
-/** Copies a schema without the keys ajv must not see (meta ids of other drafts). */
-function forAjv(schema: JsonSchema): JsonSchema {
-  const { $schema: _ignoredSchema, $id: _ignoredId, ...rest } = schema;
-  return rest;
+/** Keywords that only document: dropped before compiling, so that keys with the same rules share one validator. */
+const ANNOTATIONS = new Set([
+  'markdownDescription', 'description', 'title', 'examples', 'default', 'markdownEnumDescriptions',
+  'x-group', 'x-ref', 'x-origin', 'x-secret', '$schema', '$id', '$comment',
+]);
+
+function withoutAnnotations(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutAnnotations);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(key)) continue;
+    // `properties` and `x-rules` hold names, not keywords: keep their keys, strip inside.
+    out[key] = key === 'properties' || key === 'x-rules' ? mapValues(value, withoutAnnotations) : withoutAnnotations(value);
+  }
+  return out;
+}
+
+function mapValues(record: unknown, fn: (value: unknown) => unknown): unknown {
+  if (!record || typeof record !== 'object') return record;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+}
+
+/** The root's own keywords besides its keys (e.g. allOf in a workspace JSON schema), or undefined when it has none. */
+function rootRest(root: JsonSchema): JsonSchema | undefined {
+  const { properties: _p, required: _r, additionalProperties: _a, type: _t, ...rest } = withoutAnnotations(root) as JsonSchema;
+  return Object.keys(rest).filter((k) => k !== 'x-rules').length > 0 ? rest : undefined;
+}
+
+interface CompiledConfigSchema {
+  root: JsonSchema;
+  /** One validator per top-level key; keys with identical rules share one. */
+  byKey: Map<string, ValidateFunction>;
+  rest?: ValidateFunction;
+}
+
+/**
+ * Compiles one small validator per distinct key schema instead of one for the whole root: a fork
+ * schema with hundreds of plain string keys then compiles a handful of functions, not a huge one
+ * (ajv's code generation for a 500-key root took 300 ms and 30 MB here).
+ */
+function compileConfigSchema(ajv: Ajv, root: JsonSchema): CompiledConfigSchema {
+  const shared = new Map<string, ValidateFunction>();
+  const byKey = new Map<string, ValidateFunction>();
+  for (const [key, property] of Object.entries(root.properties ?? {})) {
+    const stripped = withoutAnnotations(property) as JsonSchema;
+    const id = JSON.stringify(stripped);
+    let validate = shared.get(id);
+    if (!validate) shared.set(id, (validate = ajv.compile(stripped)));
+    byKey.set(key, validate);
+  }
+  const rest = rootRest(root);
+  return { root, byKey, rest: rest ? ajv.compile(rest) : undefined };
 }
 
 /**
@@ -103,24 +152,46 @@ function forAjv(schema: JsonSchema): JsonSchema {
  */
 export function createConfigValidator(schema: ConfigSchema, fallback?: ConfigSchema): ConfigValidator {
   const ajv = createAjv();
-  let compiled: ValidateFunction;
+  let compiled: CompiledConfigSchema;
   let active = schema;
   let compileNote: string | undefined;
   try {
-    compiled = ajv.compile(forAjv(schema.root));
+    compiled = compileConfigSchema(ajv, schema.root);
   } catch (error) {
     if (!fallback) throw error;
     compileNote = `The workspace schema could not be used (${(error as Error).message}); validating against the bundled schema.`;
     active = fallback;
-    compiled = ajv.compile(forAjv(fallback.root));
+    compiled = compileConfigSchema(ajv, fallback.root);
   }
   return {
     compileNote,
     validate(value: unknown): SchemaProblem[] {
-      if (compiled(value)) return [];
-      return toProblems(compiled.errors ?? [], active);
+      return toProblems(runValidators(compiled, value), active);
     },
   };
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Runs the per-key validators and returns ajv errors with paths from the document root. */
+function runValidators(compiled: CompiledConfigSchema, value: unknown): ErrorObject[] {
+  const errors: ErrorObject[] = [];
+  const record = (value ?? {}) as Record<string, unknown>;
+  for (const key of compiled.root.required ?? []) {
+    if (!(key in record)) {
+      errors.push({ instancePath: '', schemaPath: '#/required', keyword: 'required', params: { missingProperty: key }, parentSchema: compiled.root, data: record });
+    }
+  }
+  for (const [key, item] of Object.entries(record)) {
+    const validate = compiled.byKey.get(key);
+    if (!validate || validate(item)) continue;
+    const prefix = '/' + escapePointer(key);
+    for (const error of validate.errors ?? []) errors.push({ ...error, instancePath: prefix + error.instancePath });
+  }
+  if (compiled.rest && !compiled.rest(record)) errors.push(...(compiled.rest.errors ?? []));
+  return errors;
 }
 
 function pointerToPath(pointer: string): YamlPath {

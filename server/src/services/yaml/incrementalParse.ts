@@ -37,9 +37,12 @@ export class IncrementalYamlParser {
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i];
       const end = i + 1 < starts.length ? starts[i + 1] : text.length;
-      const segmentText = text.slice(start, end);
+      let segmentText = text.slice(start, end);
       let segment = this.segments.get(segmentText) ?? next.get(segmentText);
       if (!segment) {
+        // A slice keeps its whole parent text alive; cached segments would hold on to one old
+        // document per edit. Parse and keep a copy of just the segment instead.
+        segmentText = ownCopy(segmentText);
         const parsed = parseYaml(segmentText);
         const root = parsed.root;
         const isPreamble = i === 0 && !KEY_START.test(segmentText.replace(/^---[ \t]*\r?\n?/, ''));
@@ -84,6 +87,10 @@ function segmentStarts(text: string): number[] | undefined {
     if (newline < 0) return starts;
     lineStart = newline + 1;
   }
+}
+
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('utf16le');
 }
 
 function shiftSpan(span: Span, by: number): Span {

@@ -19,22 +19,34 @@ export interface LineContext {
   isListItemStart: boolean;
 }
 
-interface Line {
-  start: number;
-  text: string;
-}
+/** Line starts of a text, with each line's text cut only when asked for (completion runs per keystroke). */
+class Lines {
+  readonly starts: number[] = [0];
 
-function splitLines(text: string): Line[] {
-  const lines: Line[] = [];
-  let start = 0;
-  for (;;) {
-    const end = text.indexOf('\n', start);
-    if (end < 0) {
-      lines.push({ start, text: text.slice(start) });
-      return lines;
+  constructor(readonly source: string) {
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  text(index: number): string {
+    const end = index + 1 < this.starts.length ? this.starts[index + 1] - 1 : this.source.length;
+    const line = this.source.slice(this.starts[index], end);
+    return line.endsWith('\r') ? line.slice(0, -1) : line;
+  }
+
+  /** The line that holds `offset` (binary search). */
+  indexAt(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.starts[middle] <= offset) low = middle;
+      else high = middle - 1;
     }
-    lines.push({ start, text: text.slice(start, end).replace(/\r$/, '') });
-    start = end + 1;
+    return low;
   }
 }
 
@@ -55,11 +67,9 @@ function keyIndent(text: string): number {
  * position with parents ['nodes', '-'] and sibling keys {name}.
  */
 export function lineContextAt(text: string, offset: number): LineContext {
-  const lines = splitLines(text);
-  let index = lines.findIndex((line, i) => offset >= line.start && (i === lines.length - 1 || offset < lines[i + 1].start));
-  if (index < 0) index = lines.length - 1;
-  const line = lines[index];
-  const before = line.text.slice(0, offset - line.start);
+  const lines = new Lines(text);
+  const index = lines.indexAt(offset);
+  const before = lines.text(index).slice(0, offset - lines.starts[index]);
 
   const wordMatch = /[\w.-]*$/.exec(before)!;
   const prefix = wordMatch[0];
@@ -88,15 +98,15 @@ export function lineContextAt(text: string, offset: number): LineContext {
   return { position: 'key', indent, prefix, prefixStart, parents, siblingKeys, isListItemStart };
 }
 
-function findParents(lines: Line[], index: number, indent: number, isListItemStart: boolean): string[] {
+function findParents(lines: Lines, index: number, indent: number, isListItemStart: boolean): string[] {
   const parents: string[] = [];
   let limit = indent;
   if (isListItemStart) {
     parents.unshift('-');
-    limit = /^\s*/.exec(lines[index].text)![0].length;
+    limit = /^\s*/.exec(lines.text(index))![0].length;
   }
   for (let i = index - 1; i >= 0 && limit > 0; i--) {
-    const text = lines[i].text;
+    const text = lines.text(i);
     if (isBlankOrComment(text)) continue;
     const lead = /^\s*/.exec(text)![0].length;
     if (lead >= limit) continue; // a sibling or something nested deeper
@@ -113,8 +123,15 @@ function findParents(lines: Line[], index: number, indent: number, isListItemSta
   return parents;
 }
 
-function findSiblingKeys(lines: Line[], index: number, indent: number, isListItemStart: boolean): Set<string> {
+function findSiblingKeys(lines: Lines, index: number, indent: number, isListItemStart: boolean): Set<string> {
   const keys = new Set<string>();
+  if (indent === 0 && !isListItemStart) {
+    // The top level: every key at column 0 but the one being typed (a regex beats cutting every line).
+    const pattern = /^([A-Za-z_][\w.-]*)[ \t]*:/gm;
+    const current = lines.starts[index];
+    for (let match = pattern.exec(lines.source); match; match = pattern.exec(lines.source)) if (match.index !== current) keys.add(match[1]);
+    return keys;
+  }
   const collect = (text: string): boolean => {
     if (isBlankOrComment(text)) return true;
     const lead = /^\s*/.exec(text)![0].length;
@@ -129,10 +146,10 @@ function findSiblingKeys(lines: Line[], index: number, indent: number, isListIte
     return true;
   };
   if (!isListItemStart) {
-    for (let i = index - 1; i >= 0; i--) if (!collect(lines[i].text)) break;
+    for (let i = index - 1; i >= 0; i--) if (!collect(lines.text(i))) break;
   }
-  for (let i = index + 1; i < lines.length; i++) {
-    const text = lines[i].text;
+  for (let i = index + 1; i < lines.count; i++) {
+    const text = lines.text(i);
     if (/^\s*-(\s|$)/.test(text) && keyIndent(text) <= indent) break;
     if (!collect(text)) break;
   }
@@ -142,9 +159,14 @@ function findSiblingKeys(lines: Line[], index: number, indent: number, isListIte
 /** Lines of the form `# key: value` at the given indentation, with their line numbers (0-based). */
 export function commentedKeys(text: string, indent = 0): { key: string; line: number; start: number; valueText: string }[] {
   const out: { key: string; line: number; start: number; valueText: string }[] = [];
-  splitLines(text).forEach((line, i) => {
-    const match = /^(\s*)#\s?([A-Za-z_][\w-]*)\s*:(.*)$/.exec(line.text);
-    if (match && match[1].length === indent) out.push({ key: match[2], line: i, start: line.start, valueText: match[3].trim() });
-  });
+  const pattern = /^([ \t]*)#[ \t]?([A-Za-z_][\w-]*)[ \t]*:(.*)$/gm;
+  let line = 0;
+  let counted = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    // Count newlines only up to each match, once: line numbers without splitting the text.
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < match.index; i = text.indexOf('\n', i + 1)) line++;
+    counted = match.index;
+    if (match[1].length === indent) out.push({ key: match[2], line, start: match.index, valueText: match[3].replace(/\r$/, '').trim() });
+  }
   return out;
 }
