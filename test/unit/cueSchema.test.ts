@@ -737,14 +737,14 @@ test('a syntax error skips one declaration; a broken value keeps its key unconst
   assert.deepEqual(
     read(text),
     closed({ good: prop({ type: 'string' }), broken: prop({}), alsoGood: prop({ type: 'integer' }) }, ['good', 'broken'], [
+      'test.cue:3: syntax error: unterminated string; the key broken is kept without constraints.',
       'test.cue:5: syntax error: unexpected ":"; this declaration is skipped.',
-      'test.cue:3: broken: syntax error: unterminated string; the key is kept without constraints.',
     ]),
   );
 });
 
 test('garbage gives notes and an empty schema, never an exception', () => {
-  const nothing = 'test.cue:1: no #Config definition or top-level fields found; nothing was read.';
+  const nothing = 'test.cue:1: no #Config struct or top-level fields found; nothing was read.';
   assert.deepEqual(read(''), { schema: {}, isClosed: false, notes: [nothing] });
   assert.deepEqual(read('this is not cue at all'), {
     schema: {},
@@ -756,6 +756,41 @@ test('garbage gives notes and an empty schema, never an exception', () => {
     isClosed: false,
     notes: ['test.cue:1: syntax error: unexpected "}"; this declaration is skipped.', 'test.cue:1: syntax error: unexpected "]"; this declaration is skipped.', nothing],
   });
+});
+
+test('syntax errors are reported even where the schema is not used, as cue vet fails on them', () => {
+  // A file cut off in the middle: #Config is never closed, so it is never used either.
+  assert.deepEqual(read('#Config: {\n\ta: string\n\tb: [1,\n'), {
+    schema: {},
+    isClosed: false,
+    notes: [
+      'test.cue:4: syntax error: expected "," or "]" but found the end of the file; the key b is kept without constraints.',
+      'test.cue:4: syntax error: expected "}" but found the end of the file; the key #Config is kept without constraints.',
+      'test.cue:1: #Config is defined but not used at the top level (no bare "#Config" line), so cue vet would not apply it; nothing was read.',
+    ],
+  });
+  assert.deepEqual(read('#Config: string\n#Config\n'), {
+    schema: {},
+    isClosed: false,
+    notes: ['test.cue:2: the embedded value `#Config` is not read.', 'test.cue:1: no #Config struct or top-level fields found; nothing was read.'],
+  });
+});
+
+test('nesting deeper than 200 levels is a syntax error, not a crash', () => {
+  const deepList = read(`#Config: {\n\ta: ${'['.repeat(5000)}\n\tb: int\n}\n#Config\n`);
+  assert.deepEqual(deepList.notes, ['test.cue:2: syntax error: values are nested more than 200 levels deep; the key a is kept without constraints.']);
+  const deepStruct = read(`#Config: {\n\ta: ${'{b: '.repeat(5000)}int${'}'.repeat(5000)}\n}\n#Config\n`);
+  assert.equal(deepStruct.isClosed, true);
+  assert.deepEqual(deepStruct.notes, ['test.cue:2: syntax error: values are nested more than 200 levels deep; the key b is kept without constraints.']);
+});
+
+test('a field alias is a reference to that field', () => {
+  assert.deepEqual(
+    read(config('X=gateway: net.IPv4', 'addr: net.IPv4 & !=X')),
+    closed({ gateway: prop({ type: 'string', format: 'ipv4' }), addr: prop({ type: 'string', format: 'ipv4' }) }, ['gateway', 'addr'], [
+      `test.cue:3: addr: cross-field constraint !=X ${CROSS_FIELD}`,
+    ]),
+  );
 });
 
 test('a flood of broken lines is capped at 100 notes plus a count', () => {

@@ -109,8 +109,7 @@ export class CodeServerSession {
       return session;
     } catch (error) {
       await browser?.close().catch(() => undefined);
-      stopProcessGroup(server);
-      await onceExited(server, 5_000);
+      await stopServer(server);
       keepLogOnFailure(logFile, 'start');
       rmSync(tempDir, { recursive: true, force: true });
       throw error;
@@ -120,9 +119,7 @@ export class CodeServerSession {
   /** Closes chromium, stops the code-server process group and removes every temporary folder. */
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
-    stopProcessGroup(this.server);
-    if (!(await onceExited(this.server, 5_000))) stopProcessGroup(this.server, 'SIGKILL');
-    await onceExited(this.server, 5_000);
+    await stopServer(this.server);
     rmSync(this.tempDir, { recursive: true, force: true, maxRetries: 5 });
   }
 
@@ -416,12 +413,23 @@ function waitForListeningPort(server: ChildProcess, logFile: string): Promise<nu
   });
 }
 
-function stopProcessGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+/**
+ * Stops code-server and everything in its process group (extension hosts, language servers):
+ * SIGTERM lets code-server shut down cleanly; whatever is left after 5 s, or outlives it, is killed.
+ */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.pid === undefined) return;
+  signalGroup(server.pid, 'SIGTERM');
+  await onceExited(server, 5_000);
+  signalGroup(server.pid, 'SIGKILL');
+  await onceExited(server, 5_000);
+}
+
+function signalGroup(groupId: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid, signal);
+    process.kill(-groupId, signal);
   } catch {
-    // The group is already gone; nothing left to stop.
+    // ESRCH: no process of the group is left; nothing to stop.
   }
 }
 
