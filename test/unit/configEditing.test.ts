@@ -145,3 +145,21 @@ describe('outline', () => {
     assert.deepEqual(folds, [[2, 14, ''], [3, 8, ''], [9, 14, ''], [0, 1, 'comment']]);
   });
 });
+
+describe('secrets with schema defaults', () => {
+  it('never shows a secret default from a workspace schema in hover or completion', () => {
+    const workspace = {
+      label: 'cluster.schema.cue',
+      origin: 'workspace-cue' as const,
+      result: { isClosed: true, notes: [], schema: { type: 'object' as const, properties: { rustfs_secret_key: { type: 'string' as const, default: 'stockpassword' } } } },
+    };
+    const ctx = contextFor('cluster', workspace);
+    const { document, offset } = withCursor('rustfs_secret_key¦: "mine"\n');
+    const analysis = analyzeConfigFile('cluster', document.getText(), ctx);
+    const hover = JSON.stringify(computeHover(document, offset, { schema: ctx.schema, analysis }));
+    assert.doesNotMatch(hover, /stockpassword|mine/);
+    const items = JSON.stringify(computeCompletion(withCursor('¦').document, 0, { schema: ctx.schema }));
+    assert.match(items, /rustfs_secret_key/);
+    assert.doesNotMatch(items, /stockpassword/);
+  });
+});

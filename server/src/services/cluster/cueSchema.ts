@@ -493,7 +493,10 @@ class CueParser {
       : token.kind === 'comma' ? (token.text === ',' ? '","' : 'the end of the line')
       : token.kind === 'string' || token.kind === 'bytes' ? 'a string'
       : `"${token.text}"`;
-    return new CueSyntaxError(token.line, wanted ? `expected ${wanted} but found ${found}` : `unexpected ${found}`);
+    if (wanted) return new CueSyntaxError(token.line, `expected ${wanted} but found ${found}`);
+    if (token.kind === 'eof') return new CueSyntaxError(token.line, 'the file ends too early');
+    if (token.kind === 'comma' && token.text !== ',') return new CueSyntaxError(token.line, 'the line ends too early');
+    return new CueSyntaxError(token.line, `unexpected ${found}`);
   }
 
   /** Declarations up to the closing `}` (not consumed) or the end of the file. */
@@ -506,6 +509,7 @@ class CueParser {
       if (token.kind === 'eof') break;
       if (token.kind === 'op' && token.text === '}') {
         if (insideBraces) break;
+        this.syntaxErrors.push({ line: token.line, message: 'unexpected "}"' });
         decls.push({ kind: 'invalid', message: 'unexpected "}"', line: token.line });
         this.next();
         continue;

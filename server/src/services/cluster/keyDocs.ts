@@ -74,13 +74,16 @@ export function describeKey(input: KeyDocInput): string {
     const docs = schema.markdownEnumDescriptions ?? [];
     parts.push('Allowed values:\n' + schema.enum.map((v, i) => `- \`${String(v)}\`${docs[i] ? `: ${docs[i]}` : ''}`).join('\n'));
   }
-  if (schema?.default !== undefined) parts.push(`Default: \`${yamlInline(schema.default)}\``);
+  // A fork's schema may give a secret a default (a stock password): it is still a secret.
+  if (isSecret) {
+    if (schema?.default !== undefined || sample?.defaultText) parts.push('Default: set in the schema (hidden, secret).');
+  } else if (schema?.default !== undefined) parts.push(`Default: \`${yamlInline(schema.default)}\``);
   else if (sample?.defaultText) parts.push(`Default: ${sample.defaultText}`);
   if (!isSecret && schema?.examples?.length) parts.push(`Example: \`${yamlInline(schema.examples[0])}\``);
   else if (!isSecret && sample?.example) parts.push(`Example: ${sample.example}`);
   if (current) {
     if (!current.present) {
-      parts.push(schema?.default !== undefined ? `Not set: the default \`${yamlInline(schema.default)}\` applies.` : 'Not set.');
+      parts.push(schema?.default !== undefined && !isSecret ? `Not set: the default \`${yamlInline(schema.default)}\` applies.` : 'Not set.');
     } else if (isSecret) {
       parts.push('Value: set (secret, hidden).');
     } else {

@@ -187,8 +187,9 @@ function findClosingParen(text: string, open: number): number {
 }
 
 /**
- * Lines and ` / `-separated segments become sentences. A line that starts in lower case continues
- * the sentence of the line before it (the block was wrapped), unless that one already ended.
+ * Lines and ` / `-separated segments become sentences. A line continues the sentence before it (the
+ * block was wrapped) when that one has not ended and the line starts in lower case or the one before
+ * ends on a word such as "by".
  */
 function joinSentences(lines: string[]): string {
   const sentences: string[] = [];
