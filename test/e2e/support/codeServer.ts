@@ -188,8 +188,8 @@ export class CodeServerSession {
 
   /** Replaces the whole text of a 1-based line, as a user selecting it and typing would. */
   async replaceLine(line: number, text: string): Promise<void> {
+    // Go to Line leaves the cursor at column 1, so the selection includes any indentation.
     await this.goToLine(line);
-    await this.page.keyboard.press('Home');
     await this.page.keyboard.press('Shift+End');
     await this.insertText(text);
   }
