@@ -100,6 +100,8 @@ export function showStatement(text: string, node: Statement): string {
   switch (node.kind) {
     case 'Text':
       return JSON.stringify(text.slice(node.span.start, node.span.end));
+    case 'InvalidTag':
+      return `(invalid ${node.keyword || '?'})`;
     case 'Comment':
       return `(comment ${JSON.stringify(text.slice(node.textSpan.start, node.textSpan.end))})`;
     case 'Output':

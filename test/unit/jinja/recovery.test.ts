@@ -57,23 +57,28 @@ describe('jinja parser recovery', () => {
   });
 
   it('reports stray end tags, else and elif where they do not belong', () => {
+    assert.equal(result('a #% endif %# b #% else %# c #% elif x %#').tree, '"a " (invalid endif) " b " (invalid else) " c " (invalid elif)');
     assert.deepEqual(result('a #% endif %# b #% else %# c #% elif x %#').problems, [
       `unexpected-end@"#% endif %#": 'endif' has no open 'if' block to close.`,
       `unexpected-tag@"#% else %#": 'else' is only allowed inside an 'if' or 'for' block.`,
       `unexpected-tag@"#% elif x %#": 'elif' is only allowed inside an 'if' block.`,
     ]);
     assert.deepEqual(result('#% if a %#1#% else %#2#% else %#3#% endif %#'), {
-      tree: '(if a "1" else "2" "3")',
+      tree: '(if a "1" else "2" (invalid else) "3")',
       problems: [`unexpected-tag@"#% else %#": 'else' cannot follow the 'else' of the 'if' block opened on line 1.`],
     });
     assert.deepEqual(result('#% raw %#x#% endraw %##% endraw %#').problems, [`unexpected-end@"#% endraw %#": 'endraw' has no open 'raw' block to close.`]);
   });
 
-  it('reports an unknown statement at its name', () => {
+  it('reports an unknown statement at its name, keeping the tag as an invalid node', () => {
     assert.deepEqual(result('#% fro x in y %#a#% endfor %#'), {
-      tree: '"a"',
+      tree: '(invalid fro) "a" (invalid endfor)',
       problems: [`unknown-tag@"fro": Unknown statement 'fro'.`, `unexpected-end@"#% endfor %#": 'endfor' has no open 'for' block to close.`],
     });
+    const text = '#% fro x %#';
+    const node = parse(text).body[0];
+    if (node.kind !== 'InvalidTag') return assert.fail('expected an invalid tag node');
+    assert.deepEqual([slice(text, node.span), slice(text, node.keywordSpan)], ['#% fro x %#', 'fro']);
   });
 
   it('cuts an unterminated tag at its line end and reads the next lines as template', () => {
@@ -135,6 +140,7 @@ describe('jinja parser recovery', () => {
   it('reports statement headers Jinja rejects', () => {
     const cases: [string, string][] = [
       ['#% %#', `syntax@"%#": Expected a statement name, got '%#'.`],
+      ['#% 1 %#', `syntax@"1": Expected a statement name, got '1'.`],
       ['#% set true = 1 %#', `syntax@"true": Cannot assign to the constant 'true'.`],
       ['#% for a.b in c %##% endfor %#', `syntax@".": Expected 'in', got '.'.`],
       ['#% macro m(a=1, b) %##% endmacro %#', `syntax@"b": A parameter without a default cannot follow one with a default.`],

@@ -22,7 +22,8 @@ export interface ConfigProblem {
   message: string;
   severity: Severity;
   fix?: QuickFix;
-  related?: { file: ConfigFileKind; span: Span; message: string }[];
+  /** Other places the problem involves; `self` is the same file. */
+  related?: { file: ConfigFileKind | 'self'; span: Span; message: string }[];
 }
 
 export interface ConfigFileContext {

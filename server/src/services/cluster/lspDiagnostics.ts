@@ -33,7 +33,7 @@ export function toLspDiagnostics(document: TextDocument, problems: ConfigProblem
     );
     if (problem.related) {
       diagnostic.relatedInformation = problem.related.flatMap((related) => {
-        const other = documents[related.file];
+        const other = related.file === 'self' ? document : documents[related.file];
         if (!other) return [];
         const range = Range.create(other.positionAt(related.span.start), other.positionAt(related.span.end));
         return [DiagnosticRelatedInformation.create(Location.create(other.uri, range), related.message)];

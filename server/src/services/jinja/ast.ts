@@ -437,8 +437,20 @@ export interface LoopControlNode extends SingleTagStatement {
   kind: 'Continue' | 'Break';
 }
 
+/**
+ * A block tag that makes no statement: an unknown statement name, a missing one, or an end/else
+ * tag with no block to belong to. Kept so that every tag has a node (the problem says why).
+ */
+export interface InvalidTagNode extends SingleTagStatement {
+  kind: 'InvalidTag';
+  /** The first name in the tag, '' when there is none. */
+  keyword: string;
+  keywordSpan?: Span;
+}
+
 export type Statement =
   | TextNode
+  | InvalidTagNode
   | CommentNode
   | OutputNode
   | PrintNode

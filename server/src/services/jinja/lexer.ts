@@ -129,6 +129,8 @@ class Lexer {
     ];
     if (syntax.lineStatementPrefix) rules.push({ kind: 'lineStatement', delimiter: syntax.lineStatementPrefix });
     if (syntax.lineCommentPrefix) rules.push({ kind: 'lineComment', delimiter: syntax.lineCommentPrefix });
+    // An empty start delimiter (a broken configuration) would match everywhere without progress.
+    for (let i = rules.length - 1; i >= 0; i--) if (rules[i].delimiter.length === 0) rules.splice(i, 1);
     // Jinja sorts (length, token name) descending: e.g. `#{` before `#`, and among equals
     // variable_begin > linestatement_begin > linecomment_begin > comment_begin > block_begin.
     const tokenName: Record<StartKind, string> = {
@@ -598,11 +600,8 @@ class Lexer {
     }
     const exponentEnd = this.matchExponent(afterFraction);
     if (exponentEnd > afterFraction) return exponentEnd;
-    if (afterFraction > intEnd) {
-      // With a fraction but no exponent, the regex's first branch may still take an exponent
-      // right after the integer part; otherwise the `\.digits` branch applies.
-      return afterFraction;
-    }
+    // A fraction without an exponent: the `\.digits` branch.
+    if (afterFraction > intEnd) return afterFraction;
     const bareExponent = this.matchExponent(intEnd);
     return bareExponent > intEnd ? bareExponent : pos;
   }

@@ -159,6 +159,7 @@ class TemplateParser {
     const first = tags.peek();
     if (first.type !== 'name') {
       tags.fail(`Expected a statement name, got ${tags.describe(first)}.`);
+      this.addInvalidTag(segment.tag);
       return;
     }
     const keyword = first.value;
@@ -341,7 +342,19 @@ class TemplateParser {
           segment.hasProblem = true;
           this.report('unknown-tag', { start: first.start, end: first.end }, `Unknown statement '${keyword}'.`);
         }
+        this.addInvalidTag(tag, first);
     }
+  }
+
+  private addInvalidTag(tag: Tag, keyword?: Token): void {
+    this.add({
+      kind: 'InvalidTag',
+      span: tag.span,
+      openTagSpan: tag.span,
+      openTag: tag,
+      keyword: keyword?.value ?? '',
+      ...(keyword ? { keywordSpan: { start: keyword.start, end: keyword.end } } : {}),
+    });
   }
 
   private open(keyword: BlockKeyword, node: BlockStatementNode, body: Statement[]): void {
@@ -377,11 +390,13 @@ class TemplateParser {
             ? "'else' is only allowed inside an 'if' or 'for' block."
             : "'elif' is only allowed inside an 'if' block.";
         this.report('unexpected-tag', tag.span, message);
+        this.addInvalidTag(tag, keywordToken);
         return;
       }
       // Raw blocks are matched by the lexer, so a stray `endraw` never closes anything.
       if (!top || keyword === 'endraw') {
         this.report('unexpected-end', tag.span, `'${keyword}' has no open '${keyword.slice(3)}' block to close.`);
+        this.addInvalidTag(tag, keywordToken);
         return;
       }
       // A wrong end tag: taken as closing the innermost block, the likeliest intent.

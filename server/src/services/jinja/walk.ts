@@ -15,6 +15,7 @@ export function childrenOf(node: Node): Node[] {
     case 'Raw':
     case 'Continue':
     case 'Break':
+    case 'InvalidTag':
       return [];
     case 'List':
     case 'Tuple':
