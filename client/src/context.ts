@@ -6,6 +6,8 @@ import { configStatusNotification, readyNotification, recheckRequest, SERVER_NOD
 import { ConfigStatusBar } from './statusBar';
 
 const OUTPUT_NAME = 'Cluster Template';
+/** Language ids of our .j2 templates (package.json contributes them with their grammars). */
+const TEMPLATE_LANGUAGES = ['jinja', 'jinja-yaml', 'jinja-markdown', 'jinja-terraform', 'jinja-gotmpl-yaml'];
 
 export class ExtensionContextState {
   private client: LanguageClient | undefined;
@@ -88,6 +90,7 @@ export class ExtensionContextState {
       documentSelector: [
         { scheme: 'file', language: 'yaml', pattern: '**/cluster.yaml' },
         { scheme: 'file', language: 'yaml', pattern: '**/nodes.yaml' },
+        ...TEMPLATE_LANGUAGES.map((language) => ({ scheme: 'file', language })),
       ],
       synchronize: { configurationSection: 'clusterTemplate' },
       outputChannel: this.output,

@@ -27,6 +27,7 @@ import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
 import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './settings';
 import { ConfigFileStore } from './workspace/configFiles';
 import { configKindOf } from './workspace/configWorkspace';
+import { isTemplatePath, TemplateStore } from './workspace/templateStore';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -37,6 +38,7 @@ let hasConfigurationCapability = false;
 let hasWatchedFilesCapability = false;
 let roots: string[] = [];
 const store = new ConfigFileStore(nodeFileReader, () => ({ useWorkspaceSchema: settings.schema.useWorkspaceSchema }));
+const templates = new TemplateStore(nodeFileReader, store, () => roots);
 /** Status per config file path, for the status bar. */
 const statuses = new Map<string, ConfigFileStatus>();
 /** Checks in flight per root, so that bursts of edits coalesce into one check of the newest text. */
@@ -77,6 +79,45 @@ async function checkRoot(root: string): Promise<void> {
     });
   }
   void connection.sendNotification(configStatusNotification, currentStatus());
+  // The templates see the data: re-check the open ones of this root.
+  for (const document of documents.all()) {
+    const filePath = URI.parse(document.uri).fsPath;
+    if (isTemplatePath(filePath) && (await templates.rootOf(filePath)) === root) void scheduleTemplateCheck(document.uri);
+  }
+}
+
+/** Checks one open template against the current data and publishes for the version checked. */
+async function checkTemplate(uri: string): Promise<void> {
+  const document = documents.get(uri);
+  if (!document) return;
+  const version = document.version;
+  const analysis = await templates.analyze(URI.parse(uri).fsPath, document.getText(), openDocuments);
+  if (documents.get(uri)?.version !== version) return;
+  const diagnostics = analysis && settings.validation.enable ? toLspDiagnostics(document, analysis.problems, {}) : [];
+  connection.sendDiagnostics({ uri, version, diagnostics });
+}
+
+const pendingTemplateChecks = new Map<string, Promise<void>>();
+const queuedTemplateChecks = new Set<string>();
+
+function scheduleTemplateCheck(uri: string): Promise<void> {
+  const running = pendingTemplateChecks.get(uri);
+  if (running) {
+    queuedTemplateChecks.add(uri);
+    return running;
+  }
+  const run = (async () => {
+    try {
+      await checkTemplate(uri);
+    } catch (error) {
+      log(`[error] checking ${uri}: ${(error as Error)?.stack ?? String(error)}`);
+    } finally {
+      pendingTemplateChecks.delete(uri);
+      if (queuedTemplateChecks.delete(uri)) void scheduleTemplateCheck(uri);
+    }
+  })();
+  pendingTemplateChecks.set(uri, run);
+  return run;
 }
 
 function currentStatus(): ConfigStatusParams {
@@ -144,6 +185,8 @@ connection.onInitialized(async () => {
         { globPattern: '**/{cluster,nodes}.yaml' },
         { globPattern: '**/{cluster,nodes}.sample.yaml' },
         { globPattern: '**/.taskfiles/template/resources/*.{cue,json}' },
+        { globPattern: '**/makejinja.toml' },
+        { globPattern: '**/*.{j2,py}' },
       ],
     });
   }
@@ -164,6 +207,7 @@ connection.onDidChangeConfiguration(async (change) => {
   const fromPush = (change.settings as { clusterTemplate?: unknown } | undefined)?.clusterTemplate;
   settings = fromPush !== undefined ? readSettings(fromPush) : hasConfigurationCapability ? readSettings(await connection.workspace.getConfiguration('clusterTemplate')) : settings;
   store.invalidate();
+  templates.invalidate();
   for (const root of knownRoots()) void scheduleCheck(root);
 });
 
@@ -178,8 +222,13 @@ function knownRoots(): Set<string> {
 
 connection.onDidChangeWatchedFiles(async (params) => {
   const touched = new Set<string>();
+  let templatesChanged = false;
   for (const change of params.changes) {
     const filePath = URI.parse(change.uri).fsPath;
+    if (await templates.isWorkspaceFile(filePath)) {
+      templatesChanged = true;
+      templates.invalidate(await templates.rootOf(filePath));
+    }
     if (await store.isSchemaFile(filePath)) {
       store.invalidate();
       for (const root of knownRoots()) touched.add(root);
@@ -188,6 +237,7 @@ connection.onDidChangeWatchedFiles(async (params) => {
     }
   }
   for (const root of touched) void scheduleCheck(root);
+  if (templatesChanged) for (const document of documents.all()) if (isTemplatePath(URI.parse(document.uri).fsPath)) void scheduleTemplateCheck(document.uri);
 });
 
 function rootOfDocument(uri: string): string | undefined {
@@ -195,18 +245,22 @@ function rootOfDocument(uri: string): string | undefined {
   return configKindOf(filePath) ? ConfigFileStore.rootOf(filePath) : undefined;
 }
 
-documents.onDidOpen((event) => {
-  const root = rootOfDocument(event.document.uri);
+function onDocumentText(uri: string): void {
+  const root = rootOfDocument(uri);
   if (root) void scheduleCheck(root);
-});
-documents.onDidChangeContent((event) => {
-  const root = rootOfDocument(event.document.uri);
-  if (root) void scheduleCheck(root);
-});
+  else if (isTemplatePath(URI.parse(uri).fsPath)) void scheduleTemplateCheck(uri);
+}
+documents.onDidOpen((event) => onDocumentText(event.document.uri));
+documents.onDidChangeContent((event) => onDocumentText(event.document.uri));
 documents.onDidClose((event) => {
-  // The file on disk is what counts once the editor closes it.
+  // The file on disk is what counts once the editor closes a config file; a closed template is not checked.
   const root = rootOfDocument(event.document.uri);
   if (root) void scheduleCheck(root);
+  const filePath = URI.parse(event.document.uri).fsPath;
+  if (isTemplatePath(filePath)) {
+    templates.forget(filePath);
+    connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  }
 });
 
 connection.onCompletion(safeHandler('textDocument/completion', log, [], completionHandler(deps)));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { jinjaSyntaxOf, makejinjaDefaults, readMakejinjaConfig, type MakejinjaConfig, type MakejinjaConfigProblem } from '../engines/render/makejinjaConfig';
 import type { FileReader } from '../host/fileReader';
 import { readPluginPy, type PluginPyResult } from '../services/jinja/pluginPy';
-import { MAKEJINJA_CLUSTER_TEMPLATE_SYNTAX } from '../services/jinja/syntax';
+import { MAKEJINJA_CLUSTER_TEMPLATE_SYNTAX, type JinjaSyntax } from '../services/jinja/syntax';
 import { buildTemplateContext, type DataFileInput, type TemplateContext } from '../services/jinja/templateContext';
 import type { RootCheck } from './configFiles';
 
@@ -14,6 +14,8 @@ export interface TemplateWorkspace {
   config: MakejinjaConfig;
   configProblems: MakejinjaConfigProblem[];
   hasMakejinjaToml: boolean;
+  syntax: JinjaSyntax;
+  /** Built from the data as it was when loaded; see templateContextOf for fresh data. */
   context: TemplateContext;
   /** Loader name (relative to its input folder) → absolute path; the first input folder wins. */
   templates: Map<string, string>;
@@ -105,13 +107,21 @@ export async function loadTemplateWorkspace(root: string, reader: FileReader, ch
       notes.push(...plugin.result.notes.map((note) => `plugin.py: ${note}`));
     }
   }
-  const context = buildTemplateContext({
-    syntax,
-    undefinedMode: config.undefined,
+  const workspace = { root, config, configProblems: read?.problems ?? [], hasMakejinjaToml: !!read, syntax, templates, plugin, notes };
+  return { ...workspace, context: templateContextOf(workspace, check) };
+}
+
+/**
+ * The context for the current data: cheap, so the server rebuilds it whenever cluster.yaml or
+ * nodes.yaml change, while the files read above stay cached.
+ */
+export function templateContextOf(workspace: Omit<TemplateWorkspace, 'context'>, check: RootCheck | undefined): TemplateContext {
+  return buildTemplateContext({
+    syntax: workspace.syntax,
+    undefinedMode: workspace.config.undefined,
     cluster: dataInput(check, 'cluster'),
     nodes: dataInput(check, 'nodes'),
-    plugin,
-    templateNames: templates.keys(),
+    plugin: workspace.plugin,
+    templateNames: workspace.templates.keys(),
   });
-  return { root, config, configProblems: read?.problems ?? [], hasMakejinjaToml: !!read, context, templates, plugin, notes };
 }

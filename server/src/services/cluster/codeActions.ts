@@ -26,6 +26,23 @@ export interface CodeActionInput {
   presentKeys: Set<string>;
 }
 
+/** The quick fixes our diagnostics carry in their data (config files and templates alike). */
+export function quickFixesOf(uri: string, diagnostics: Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  for (const diagnostic of diagnostics) {
+    if (!isFixData(diagnostic.data)) continue;
+    const { title, newText, range } = diagnostic.data.fix;
+    actions.push({
+      title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: true,
+      edit: { changes: { [uri]: [TextEdit.replace(range, newText)] } },
+    });
+  }
+  return actions;
+}
+
 function isFixData(data: unknown): data is DiagnosticFixData {
   return !!data && typeof data === 'object' && 'fix' in data && typeof (data as DiagnosticFixData).fix?.newText === 'string';
 }
@@ -35,18 +52,7 @@ function isFixData(data: unknown): data is DiagnosticFixData {
  * the preferred quick fix "Change to node_cidr".
  */
 export function computeCodeActions(document: TextDocument, input: CodeActionInput): CodeAction[] {
-  const actions: CodeAction[] = [];
-  for (const diagnostic of input.diagnostics) {
-    if (!isFixData(diagnostic.data)) continue;
-    const { title, newText, range } = diagnostic.data.fix;
-    actions.push({
-      title,
-      kind: CodeActionKind.QuickFix,
-      diagnostics: [diagnostic],
-      isPreferred: true,
-      edit: { changes: { [input.uri]: [TextEdit.replace(range, newText)] } },
-    });
-  }
+  const actions = quickFixesOf(input.uri, input.diagnostics);
   const known = input.schema.kind === 'cluster' ? input.schema.root.properties ?? {} : {};
   for (const entry of commentedKeys(document.getText(), 0)) {
     if (entry.line < input.range.start.line || entry.line > input.range.end.line) continue;
