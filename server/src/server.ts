@@ -21,6 +21,7 @@ import {
   type HandlerDeps,
 } from './handlers/configHandlers';
 import { safeHandler } from './handlers/safe';
+import { isTemplateUri, templateCodeActionHandler, type TemplateHandlerDeps } from './handlers/templateHandlers';
 import { nodeFileReader } from './host/fileReader';
 import { configStatusNotification, readyNotification, recheckRequest, type ConfigFileStatus, type ConfigStatusParams } from './protocol';
 import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
@@ -265,7 +266,13 @@ documents.onDidClose((event) => {
 
 connection.onCompletion(safeHandler('textDocument/completion', log, [], completionHandler(deps)));
 connection.onHover(safeHandler('textDocument/hover', log, null, hoverHandler(deps)));
-connection.onCodeAction(safeHandler('textDocument/codeAction', log, [], codeActionHandler(deps)));
+const templateDeps: TemplateHandlerDeps = { documents, templates, open: openDocuments };
+/** Sends a request to the template handler for .j2 documents and to the config handler otherwise. */
+function byDocumentKind<P extends { textDocument: { uri: string } }, R>(config: (p: P) => Promise<R>, template: (p: P) => Promise<R>) {
+  return (params: P): Promise<R> => (isTemplateUri(params.textDocument.uri) ? template(params) : config(params));
+}
+
+connection.onCodeAction(safeHandler('textDocument/codeAction', log, [], byDocumentKind(codeActionHandler(deps), templateCodeActionHandler(templateDeps))));
 connection.onDocumentSymbol(safeHandler('textDocument/documentSymbol', log, [], documentSymbolHandler(deps)));
 connection.onFoldingRanges(safeHandler('textDocument/foldingRange', log, [], foldingRangeHandler(deps)));
 connection.onRequest(
