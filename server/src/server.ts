@@ -26,6 +26,7 @@ import { nodeFileReader } from './host/fileReader';
 import { configStatusNotification, readyNotification, recheckRequest, type ConfigFileStatus, type ConfigStatusParams } from './protocol';
 import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
 import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './settings';
+import { CoalescingRunner } from './workspace/coalescingRunner';
 import { ConfigFileStore } from './workspace/configFiles';
 import { configKindOf } from './workspace/configWorkspace';
 import { isTemplatePath, TemplateStore } from './workspace/templateStore';
@@ -42,9 +43,6 @@ const store = new ConfigFileStore(nodeFileReader, () => ({ useWorkspaceSchema: s
 const templates = new TemplateStore(nodeFileReader, store, () => roots);
 /** Status per config file path, for the status bar. */
 const statuses = new Map<string, ConfigFileStatus>();
-/** Checks in flight per root, so that bursts of edits coalesce into one check of the newest text. */
-const pendingChecks = new Map<string, Promise<void>>();
-const queuedChecks = new Set<string>();
 
 const openDocuments = {
   get(filePath: string) {
@@ -98,53 +96,15 @@ async function checkTemplate(uri: string): Promise<void> {
   connection.sendDiagnostics({ uri, version, diagnostics });
 }
 
-const pendingTemplateChecks = new Map<string, Promise<void>>();
-const queuedTemplateChecks = new Set<string>();
-
-function scheduleTemplateCheck(uri: string): Promise<void> {
-  const running = pendingTemplateChecks.get(uri);
-  if (running) {
-    queuedTemplateChecks.add(uri);
-    return running;
-  }
-  const run = (async () => {
-    try {
-      await checkTemplate(uri);
-    } catch (error) {
-      log(`[error] checking ${uri}: ${(error as Error)?.stack ?? String(error)}`);
-    } finally {
-      pendingTemplateChecks.delete(uri);
-      if (queuedTemplateChecks.delete(uri)) void scheduleTemplateCheck(uri);
-    }
-  })();
-  pendingTemplateChecks.set(uri, run);
-  return run;
-}
-
 function currentStatus(): ConfigStatusParams {
   return { files: [...statuses.values()] };
 }
 
-/** Schedules a check of `root`; joins the one running and re-runs once it ends if asked again. */
-function scheduleCheck(root: string): Promise<void> {
-  const running = pendingChecks.get(root);
-  if (running) {
-    queuedChecks.add(root);
-    return running;
-  }
-  const run = (async () => {
-    try {
-      await checkRoot(root);
-    } catch (error) {
-      log(`[error] checking ${root}: ${(error as Error)?.stack ?? String(error)}`);
-    } finally {
-      pendingChecks.delete(root);
-      if (queuedChecks.delete(root)) void scheduleCheck(root);
-    }
-  })();
-  pendingChecks.set(root, run);
-  return run;
-}
+/** Checks of config roots and of open templates: bursts of edits coalesce into one check of the newest text. */
+const rootChecks = new CoalescingRunner((root) => checkRoot(root), (root, error) => log(`[error] checking ${root}: ${(error as Error)?.stack ?? String(error)}`));
+const scheduleCheck = (root: string): Promise<void> => rootChecks.run(root);
+const templateChecks = new CoalescingRunner((uri) => checkTemplate(uri), (uri, error) => log(`[error] checking ${uri}: ${(error as Error)?.stack ?? String(error)}`));
+const scheduleTemplateCheck = (uri: string): Promise<void> => templateChecks.run(uri);
 
 const deps: HandlerDeps = {
   documents,

@@ -1,6 +1,7 @@
 // Reads makejinja.toml into a typed config with makejinja's own defaults, and derives the template
 // syntax (delimiters, whitespace) that the Jinja parser needs. Pure: text in, data and problems out;
 // it never touches the file system and never resolves the paths it returns.
+import type { JinjaSyntax } from '../../services/jinja/syntax';
 import type * as SmolToml from 'smol-toml' with { 'resolution-mode': 'import' };
 import { closestName } from '../../services/text/didYouMean';
 
@@ -94,19 +95,8 @@ export interface MakejinjaConfigResult {
   problems: MakejinjaConfigProblem[];
 }
 
-/** The shape the Jinja parser takes (structurally the same as its JinjaSyntax). */
-export interface TemplateSyntax {
-  blockStart: string;
-  blockEnd: string;
-  variableStart: string;
-  variableEnd: string;
-  commentStart: string;
-  commentEnd: string;
-  lineStatementPrefix?: string;
-  lineCommentPrefix?: string;
-  trimBlocks: boolean;
-  lstripBlocks: boolean;
-}
+/** The delimiters and whitespace options the Jinja parser takes: one definition, in services/jinja/syntax.ts. */
+export type TemplateSyntax = JinjaSyntax;
 
 /**
  * makejinja's defaults. Delimiters are Jinja's (jinja2.defaults); the whitespace defaults are

@@ -66,24 +66,14 @@ export function collectTemplateProblems(parsed: ParsedTemplate, ctx: TemplateCon
   }));
   walkNodes(parsed.body, (node) => {
     switch (node.kind) {
-      case 'Filter': {
-        if (!node.name) return;
-        const info = ctx.filters.get(node.name);
-        if (!info) problems.push(unknownNameProblem('filter', node.name, node.nameSpan, ctx.filters.keys()));
-        else {
-          const problem = argumentProblem(info, node, node.nameSpan, 'The filter');
-          if (problem) problems.push(problem);
-        }
-        return;
-      }
+      case 'Filter':
       case 'Test': {
         if (!node.name) return;
-        const info = ctx.tests.get(node.name);
-        if (!info) problems.push(unknownNameProblem('test', node.name, node.nameSpan, ctx.tests.keys()));
-        else {
-          const problem = argumentProblem(info, node, node.nameSpan, 'The test');
-          if (problem) problems.push(problem);
-        }
+        const kind = node.kind === 'Filter' ? 'filter' : 'test';
+        const known = kind === 'filter' ? ctx.filters : ctx.tests;
+        const info = known.get(node.name);
+        const problem = info ? argumentProblem(info, node, node.nameSpan, `The ${kind}`) : unknownNameProblem(kind, node.name, node.nameSpan, known.keys());
+        if (problem) problems.push(problem);
         return;
       }
       case 'Include':
