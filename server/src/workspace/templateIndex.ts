@@ -10,7 +10,7 @@ import { readPluginDataKeys, type PluginDataKey } from '../services/jinja/plugin
 import type { JinjaSyntax } from '../services/jinja/syntax';
 import { walkNodes } from '../services/jinja/walk';
 
-interface FileEntry {
+export interface IndexedTemplate {
   text: string;
   /** Free name → spans of its uses. */
   uses: Map<string, Span[]>;
@@ -51,7 +51,7 @@ function push(map: Map<string, Span[]>, key: string, span: Span): void {
 }
 
 /** Parses one template and collects its free names and member uses. */
-export function indexTemplate(text: string, syntax: JinjaSyntax): FileEntry {
+export function indexTemplate(text: string, syntax: JinjaSyntax): IndexedTemplate {
   const parsed = parseTemplate(text, syntax);
   const resolution = resolveNames(parsed.body);
   const uses = new Map<string, Span[]>();
@@ -124,7 +124,7 @@ export function indexTemplate(text: string, syntax: JinjaSyntax): FileEntry {
  * file `#{ node_cidr }#`, `index.usesOf('node_cidr')` is `[{ filePath: '/ws/t/a.yaml.j2', span: { start: 3, end: 12 } }]`.
  */
 export class TemplateIndex implements TemplateUseSource {
-  private readonly files = new Map<string, FileEntry>();
+  private readonly files = new Map<string, IndexedTemplate>();
   /** How many indexed files use each free name: updated per file, so usedNames() never rescans. */
   private readonly nameCounts = new Map<string, number>();
   private plugin: { filePath: string; text: string; keys: PluginDataKey[] } | undefined;
@@ -214,7 +214,7 @@ export class TemplateIndex implements TemplateUseSource {
     return names;
   }
 
-  private store(filePath: string, entry: FileEntry): void {
+  private store(filePath: string, entry: IndexedTemplate): void {
     this.files.set(filePath, entry);
     for (const name of entry.uses.keys()) this.nameCounts.set(name, (this.nameCounts.get(name) ?? 0) + 1);
   }
