@@ -4,6 +4,7 @@ import './host/memoryFlags';
 import {
   createConnection,
   DidChangeWatchedFilesNotification,
+  FileChangeType,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
@@ -20,11 +21,22 @@ import {
   hoverHandler,
   type HandlerDeps,
 } from './handlers/configHandlers';
+import { prepareRenameHandler, referencesHandler, renameHandler, type ReferenceHandlerDeps } from './handlers/referenceHandlers';
 import { safeHandler } from './handlers/safe';
-import { isTemplateUri, templateCodeActionHandler, type TemplateHandlerDeps } from './handlers/templateHandlers';
+import {
+  isTemplateUri,
+  templateCodeActionHandler,
+  templateCompletionHandler,
+  templateDefinitionHandler,
+  templateFoldingHandler,
+  templateHoverHandler,
+  templateSymbolHandler,
+  type TemplateHandlerDeps,
+} from './handlers/templateHandlers';
 import { nodeFileReader } from './host/fileReader';
 import { configStatusNotification, readyNotification, recheckRequest, type ConfigFileStatus, type ConfigStatusParams } from './protocol';
 import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
+import { toUnusedKeyDiagnostics, unusedKeyHints } from './services/jinja/keyReferences';
 import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './settings';
 import { CoalescingRunner } from './workspace/coalescingRunner';
 import { ConfigFileStore } from './workspace/configFiles';
@@ -70,6 +82,12 @@ async function checkRoot(root: string): Promise<void> {
     if (state.version !== undefined && documents.get(uri)?.version !== state.version) continue;
     const problems = check.problems[state.kind];
     const diagnostics = toLspDiagnostics(document, problems, textDocuments);
+    // Keys no template uses: only once the index exists (built in the background after startup).
+    const index = state.kind === 'cluster' ? await templates.builtIndexOf(root) : undefined;
+    if (index && state.analysis) {
+      const hints = unusedKeyHints(state.analysis.parsed.root, index.usedNames(), { templateCount: index.templateCount, hasPlugin: !!(await templates.workspaceFor(root)).plugin });
+      diagnostics.push(...toUnusedKeyDiagnostics(document, hints));
+    }
     connection.sendDiagnostics({ uri, version: state.version, diagnostics });
     statuses.set(state.filePath, {
       uri,
@@ -122,8 +140,12 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
-      completionProvider: { triggerCharacters: [':', ' ', '-', '"'], resolveProvider: false },
+      // ':' ' ' '-' '"' for YAML keys and values; '.' '|' "'" '/' '%' '{' for template expressions and tags.
+      completionProvider: { triggerCharacters: [':', ' ', '-', '"', '.', '|', "'", '/', '%', '{'], resolveProvider: false },
       hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
       codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
       documentSymbolProvider: true,
       foldingRangeProvider: true,
@@ -160,6 +182,8 @@ connection.onInitialized(async () => {
     log(`[info] ${root}: workspace schema ${workspace.workspaceSchema}${workspace.notes.length ? `, ${workspace.notes.length} note(s)` : ''}`);
     for (const note of workspace.notes) log(`[note] ${note}`);
     await scheduleCheck(root);
+    // Index the templates in the background, then re-check so cluster.yaml gets its unused-key hints.
+    void templates.indexFor(root).then(() => scheduleCheck(root), (error: unknown) => log(`[error] indexing templates of ${root}: ${String(error)}`));
   }
   void connection.sendNotification(readyNotification, { workspaceSchema, notes });
 });
@@ -183,12 +207,20 @@ function knownRoots(): Set<string> {
 
 connection.onDidChangeWatchedFiles(async (params) => {
   const touched = new Set<string>();
-  let templatesChanged = false;
+  const reloadedTemplateRoots = new Set<string>();
   for (const change of params.changes) {
     const filePath = URI.parse(change.uri).fsPath;
-    if (await templates.isWorkspaceFile(filePath)) {
-      templatesChanged = true;
-      templates.invalidate(await templates.rootOf(filePath));
+    const templateRoot = await templates.rootOf(filePath);
+    if (templateRoot && isTemplatePath(filePath) && change.type === FileChangeType.Changed) {
+      // An edited template: re-index just it (an open one is re-indexed as it is typed).
+      const index = await templates.builtIndexOf(templateRoot);
+      const text = documents.get(change.uri) ? undefined : await nodeFileReader.readText(filePath);
+      if (index && text !== undefined) index.update(filePath, text);
+      touched.add(templateRoot);
+    } else if (templateRoot && (await templates.isWorkspaceFile(filePath))) {
+      // makejinja.toml, plugin.py, or a template added or removed: read the template workspace again.
+      templates.invalidate(templateRoot);
+      reloadedTemplateRoots.add(templateRoot);
     }
     if (await store.isSchemaFile(filePath)) {
       store.invalidate();
@@ -198,7 +230,10 @@ connection.onDidChangeWatchedFiles(async (params) => {
     }
   }
   for (const root of touched) void scheduleCheck(root);
-  if (templatesChanged) for (const document of documents.all()) if (isTemplatePath(URI.parse(document.uri).fsPath)) void scheduleTemplateCheck(document.uri);
+  for (const root of reloadedTemplateRoots) {
+    void templates.indexFor(root).then(() => scheduleCheck(root), (error: unknown) => log(`[error] indexing templates of ${root}: ${String(error)}`));
+  }
+  if (reloadedTemplateRoots.size > 0) for (const document of documents.all()) if (isTemplatePath(URI.parse(document.uri).fsPath)) void scheduleTemplateCheck(document.uri);
 });
 
 function rootOfDocument(uri: string): string | undefined {
@@ -224,17 +259,28 @@ documents.onDidClose((event) => {
   }
 });
 
-connection.onCompletion(safeHandler('textDocument/completion', log, [], completionHandler(deps)));
-connection.onHover(safeHandler('textDocument/hover', log, null, hoverHandler(deps)));
-const templateDeps: TemplateHandlerDeps = { documents, templates, open: openDocuments };
+const templateDeps: TemplateHandlerDeps = { documents, templates, open: openDocuments, reader: nodeFileReader };
 /** Sends a request to the template handler for .j2 documents and to the config handler otherwise. */
 function byDocumentKind<P extends { textDocument: { uri: string } }, R>(config: (p: P) => Promise<R>, template: (p: P) => Promise<R>) {
   return (params: P): Promise<R> => (isTemplateUri(params.textDocument.uri) ? template(params) : config(params));
 }
 
 connection.onCodeAction(safeHandler('textDocument/codeAction', log, [], byDocumentKind(codeActionHandler(deps), templateCodeActionHandler(templateDeps))));
-connection.onDocumentSymbol(safeHandler('textDocument/documentSymbol', log, [], documentSymbolHandler(deps)));
-connection.onFoldingRanges(safeHandler('textDocument/foldingRange', log, [], foldingRangeHandler(deps)));
+connection.onCompletion(safeHandler('textDocument/completion', log, [], byDocumentKind(completionHandler(deps), templateCompletionHandler(templateDeps))));
+connection.onHover(safeHandler('textDocument/hover', log, null, byDocumentKind(hoverHandler(deps), templateHoverHandler(templateDeps))));
+const referenceDeps: ReferenceHandlerDeps = {
+  documents,
+  configs: store,
+  templates,
+  open: openDocuments,
+  showNote: (message) => void connection.window.showInformationMessage(message),
+};
+connection.onReferences(safeHandler('textDocument/references', log, [], referencesHandler(referenceDeps)));
+connection.onPrepareRename(safeHandler('textDocument/prepareRename', log, null, prepareRenameHandler(referenceDeps)));
+connection.onRenameRequest(safeHandler('textDocument/rename', log, null, renameHandler(referenceDeps)));
+connection.onDefinition(safeHandler('textDocument/definition', log, [], byDocumentKind(async () => [], templateDefinitionHandler(templateDeps))));
+connection.onDocumentSymbol(safeHandler('textDocument/documentSymbol', log, [], byDocumentKind(documentSymbolHandler(deps), templateSymbolHandler(templateDeps))));
+connection.onFoldingRanges(safeHandler('textDocument/foldingRange', log, [], byDocumentKind(foldingRangeHandler(deps), templateFoldingHandler(templateDeps))));
 connection.onRequest(
   recheckRequest,
   safeHandler('clusterTemplate/recheck', log, { files: [] }, async () => {

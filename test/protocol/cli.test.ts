@@ -27,7 +27,8 @@ describe('cli check', () => {
   it('passes the example workspace with exit 0', () => {
     const result = run('check', copyExample('valid'));
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /2 file\(s\) checked: 0 error\(s\), 0 warning\(s\)/);
+    // The templates are checked too, and a correct workspace has nothing to say about them.
+    assert.match(result.stderr, /2 file\(s\) and 11 template\(s\) checked: 0 error\(s\), 0 warning\(s\)/);
     assert.equal(result.code, 0);
   });
 
@@ -44,6 +45,34 @@ describe('cli check', () => {
       result.stdout.trim(),
       `cluster.yaml:${index + 1}:1: error: cluster_api_addr 10.9.9.9 is outside node_cidr 192.168.42.0/24. The API address must be an unused address in the node network. [api-addr-in-cidr]`,
     );
+  });
+
+  it('reports template problems at their exact place, sorted by path, and exits 1 on an error', () => {
+    const dir = copyExample('templates');
+    /** Replaces the first `from` in a template; returns the 1-based line and column where `at` ends up. */
+    const edit = (name: string, from: string, to: string, at: string): { line: number; column: number } => {
+      const file = join(dir, 'templates/config', name);
+      const text = readFileSync(file, 'utf8');
+      assert.ok(text.includes(from), `${name} lacks ${from}`);
+      const edited = text.replace(from, to);
+      writeFileSync(file, edited);
+      const offset = edited.indexOf(at);
+      const before = edited.slice(0, offset).split('\n');
+      return { line: before.length, column: before[before.length - 1].length + 1 };
+    };
+    const typo = edit('kubernetes/apps/default/echo/app/helmrelease.yaml.j2', '#{ cloudflare_domain }#', '#{ cloudflare_domian }#', 'cloudflare_domian');
+    const filter = edit('talos/talconfig.yaml.j2', '#{ cluster_api_addr }#', '#{ cluster_api_addr | upperr }#', 'upperr');
+    const result = run('check', dir);
+    assert.equal(
+      result.stdout,
+      [
+        `templates/config/kubernetes/apps/default/echo/app/helmrelease.yaml.j2:${typo.line}:${typo.column}: warning: cloudflare_domian is not defined by cluster.yaml, nodes.yaml, the plugin or the template. Did you mean cloudflare_domain? It renders as an empty string. [undefined-variable]`,
+        `templates/config/talos/talconfig.yaml.j2:${filter.line}:${filter.column}: error: Unknown filter upperr. Did you mean upper? The render fails with "No filter named 'upperr'". [unknown-filter]`,
+        '',
+      ].join('\n'),
+    );
+    assert.match(result.stderr, /2 file\(s\) and 11 template\(s\) checked: 1 error\(s\), 1 warning\(s\)/);
+    assert.equal(result.code, 1);
   });
 
   it('exits 0 with warnings only', () => {

@@ -9,6 +9,7 @@ import { parseTemplate } from '../services/jinja/parser';
 import type { TemplateContext } from '../services/jinja/templateContext';
 import { collectTemplateProblems, type TemplateDiagnostic } from '../services/jinja/templateDiagnostics';
 import type { ConfigFileStore, OpenDocumentSource } from './configFiles';
+import { TemplateIndex } from './templateIndex';
 import { loadTemplateWorkspace, templateContextOf, type TemplateWorkspace } from './templateWorkspace';
 
 export interface TemplateAnalysis {
@@ -30,6 +31,7 @@ export class TemplateStore {
   private readonly roots = new Map<string, Promise<string | undefined>>();
   private readonly parses = new Map<string, { text: string; syntax: unknown; parsed: ParsedTemplate; resolution: NameResolution }>();
   private readonly contexts = new Map<string, { key: unknown[]; context: TemplateContext }>();
+  private readonly indexes = new Map<string, Promise<TemplateIndex>>();
 
   constructor(
     private readonly reader: FileReader,
@@ -43,8 +45,32 @@ export class TemplateStore {
     if (root === undefined) {
       this.workspaces.clear();
       this.roots.clear();
-    } else this.workspaces.delete(root);
+      this.indexes.clear();
+    } else {
+      this.workspaces.delete(root);
+      this.indexes.delete(root);
+    }
     this.contexts.clear();
+  }
+
+  /** The index of every template of a root (built on first use, then kept up to date by `analyze`). */
+  indexFor(root: string): Promise<TemplateIndex> {
+    let cached = this.indexes.get(root);
+    if (!cached) {
+      cached = (async () => {
+        const workspace = await this.workspaceFor(root);
+        const index = new TemplateIndex(workspace.syntax);
+        await index.build(workspace.templates, this.reader, workspace.plugin?.filePath);
+        return index;
+      })();
+      this.indexes.set(root, cached);
+    }
+    return cached;
+  }
+
+  /** The index of a root if it has been built; never starts a build. */
+  async builtIndexOf(root: string): Promise<TemplateIndex | undefined> {
+    return this.indexes.get(root);
   }
 
   /** The workspace root of a template: the nearest folder above it with makejinja.toml, else its workspace folder. */
@@ -97,6 +123,9 @@ export class TemplateStore {
     const context = this.contextFor(root, workspace, check);
     const { parsed, resolution } = this.parse(filePath, text, workspace);
     const problems = collectTemplateProblems(parsed, context, resolution);
+    // The editor's text is what references and rename must see.
+    const index = this.indexes.get(root);
+    if (index && [...workspace.templates.values()].includes(filePath)) (await index).update(filePath, text);
     return { root, workspace, context, parsed, resolution, problems };
   }
 

@@ -8,7 +8,7 @@ import type { ConfigProblem } from '../cluster/diagnostics';
 import { toLspDiagnostics } from '../cluster/lspDiagnostics';
 import type { ConfigFileKind } from '../cluster/schemaTypes';
 import { entryAt, pathAtOffset, type Span, type YamlNode, type YamlPath } from '../yaml/parse';
-import { resolveNames, type NameUse } from './nameResolution';
+import { resolveNames } from './nameResolution';
 import { parseTemplate } from './parser';
 import type { PluginDataKey } from './pluginDataReads';
 import type { JinjaSyntax } from './syntax';
@@ -126,12 +126,6 @@ export function findKeyReferences(file: ConfigFileInput, offset: number, source:
   return spans.flatMap((use) => locations.location(use.filePath, use.span) ?? []);
 }
 
-/** The variable use under a cursor in a template (ends count: the cursor right after a name is on it). */
-export function nameUseAt(text: string, syntax: JinjaSyntax, offset: number): NameUse | undefined {
-  const { uses } = resolveNames(parseTemplate(text, syntax).body);
-  return uses.find((use) => use.span.start <= offset && offset <= use.span.end);
-}
-
 /**
  * References of the variable under the cursor in a template, when it is free (not a local): its key
  * in cluster.yaml / nodes.yaml when asked for, then every use in every template. Undefined when the
@@ -144,14 +138,13 @@ export function findVariableReferences(
   source: TemplateUseSource,
   includeDeclaration: boolean,
 ): Location[] | undefined {
-  const use = nameUseAt(template.text, syntax, template.offset);
+  const { uses: templateUses } = resolveNames(parseTemplate(template.text, syntax).body);
+  const use = templateUses.find((candidate) => candidate.span.start <= template.offset && template.offset <= candidate.span.end);
   if (!use || use.local) return undefined;
   const locations = new LocationMaker((filePath) => (filePath === template.filePath ? template.text : source.textOf(filePath)), configFiles);
   const declared = includeDeclaration ? configFiles.flatMap((file) => declarations(file.root, { name: use.name }).map((span) => ({ filePath: file.filePath, span }))) : [];
   // The open template's own uses come from its current text, the others from the index.
-  const current = resolveNames(parseTemplate(template.text, syntax).body)
-    .uses.filter((other) => !other.local && other.name === use.name)
-    .map((other) => ({ filePath: template.filePath, span: other.span }));
+  const current = templateUses.filter((other) => !other.local && other.name === use.name).map((other) => ({ filePath: template.filePath, span: other.span }));
   const elsewhere = source.usesOf(use.name).filter((other) => other.filePath !== template.filePath);
   const uses = [...current, ...elsewhere].sort((a, b) => (a.filePath < b.filePath ? -1 : a.filePath > b.filePath ? 1 : a.span.start - b.span.start));
   return [...declared, ...uses].flatMap((at) => locations.location(at.filePath, at.span) ?? []);
