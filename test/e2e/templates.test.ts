@@ -242,8 +242,10 @@ describe('makejinja templates in a real VS Code', { timeout: sessionTimeoutMs * 
       // The details pane stays open once a completion opened it; open it only when it is closed.
       const details = session.page.locator('.suggest-details-container .suggest-details');
       if (!(await details.isVisible())) await session.page.keyboard.press('Control+Space');
-      await details.locator('.header', { hasText: 'cloudflare_token' }).waitFor({ timeout: uiTimeoutMs });
-      const text = await details.innerText();
+      // The pane follows the focused row; wait until it describes the secret key.
+      const tokenDetails = details.filter({ hasText: 'cloudflare_token' });
+      await tokenDetails.waitFor({ timeout: uiTimeoutMs });
+      const text = await tokenDetails.innerText();
       assert.ok(!text.includes(secretValue), 'the completion details show the secret value');
       assert.match(text, /hidden/, `the details do not say the value is hidden: ${text}`);
 

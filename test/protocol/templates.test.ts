@@ -70,4 +70,68 @@ describe('templates over stdio', () => {
       client.dispose();
     }
   });
+
+  test('completion, hover, definition, references and rename work across templates and cluster.yaml', async () => {
+    const client = await start();
+    try {
+      const text = readFileSync(templatePath, 'utf8') + 'extra: "#{ cloudflare_d }#"\n';
+      await client.open(templateUri, text, 'jinja-yaml');
+      await client.waitForDiagnostics(templateUri, 1);
+      const at = text.indexOf('cloudflare_d }#') + 'cloudflare_d'.length;
+      const position = (offset: number) => {
+        const before = text.slice(0, offset).split('\n');
+        return { line: before.length - 1, character: before[before.length - 1].length };
+      };
+      const items = await client.completion(templateUri, position(at));
+      const domain = items.find((item) => item.label === 'cloudflare_domain');
+      assert.ok(domain, items.map((i) => i.label).join(', '));
+      assert.match(String(domain.detail), /example|\./);
+
+
+      const fixedText = text.replace('cloudflare_d }#', 'cloudflare_domain }#');
+      const { version } = await client.setText(templateUri, fixedText);
+      await client.waitForDiagnostics(templateUri, version);
+      const onVariable = fixedText.indexOf('cloudflare_domain }#') + 3;
+      const fixedPosition = (offset: number) => {
+        const before = fixedText.slice(0, offset).split('\n');
+        return { line: before.length - 1, character: before[before.length - 1].length };
+      };
+      const hover = await client.hover(templateUri, fixedPosition(onVariable));
+      assert.match(JSON.stringify(hover), /cloudflare_domain/);
+      assert.match(JSON.stringify(hover), /cluster\.yaml/);
+      const definition = await client.request<{ uri: string; range: { start: { line: number } } }[]>('textDocument/definition', {
+        textDocument: { uri: templateUri },
+        position: fixedPosition(onVariable),
+      });
+      assert.equal(definition.length, 1);
+      assert.equal(definition[0].uri, fileUri(join(workspace, 'cluster.yaml')));
+      const clusterLines = readFileSync(join(workspace, 'cluster.yaml'), 'utf8').split('\n');
+      assert.match(clusterLines[definition[0].range.start.line], /^cloudflare_domain:/);
+
+      const references = await client.request<{ uri: string }[]>('textDocument/references', {
+        textDocument: { uri: templateUri },
+        position: fixedPosition(onVariable),
+        context: { includeDeclaration: true },
+      });
+      assert.ok(references.some((r) => r.uri === templateUri));
+      assert.ok(references.some((r) => r.uri.endsWith('/cluster.yaml')));
+
+      const edit = await client.request<{ changes: Record<string, unknown[]> }>('textDocument/rename', {
+        textDocument: { uri: templateUri },
+        position: fixedPosition(onVariable),
+        newName: 'public_domain',
+      });
+      assert.ok(Object.keys(edit.changes).some((uri) => uri.endsWith('/cluster.yaml')));
+      assert.ok(edit.changes[templateUri].length >= 1);
+
+      await assert.rejects(
+        client.request('textDocument/prepareRename', { textDocument: { uri: templateUri }, position: { line: 0, character: 0 } }),
+        /./,
+        'a rename on a non-key is refused with a message',
+      );
+      assert.equal((await client.shutdown()).code, 0);
+    } finally {
+      client.dispose();
+    }
+  });
 });
