@@ -96,7 +96,9 @@ function mergeSchema(
   }
   const bundledType = primaryType(bundled);
   const workspaceType = primaryType(workspace);
-  if (workspaceType && bundledType && workspaceType !== bundledType) {
+  // CUE's numbers include our integers (`mtu?: >=1450 & <=9000` is a number there): the stricter bundled rule stands.
+  const isNarrowing = bundledType === 'integer' && workspaceType === 'number';
+  if (workspaceType && bundledType && workspaceType !== bundledType && !isNarrowing) {
     // The workspace is the truth `task configure` checks; keep our docs, take its constraints.
     notes.push(`${path.join('.')}: the workspace schema says ${workspaceType} where the template says ${bundledType}; using the workspace's.`);
     return {
