@@ -182,12 +182,15 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
     const existing = variables.get(variable.name);
     // plugin.py's data() runs after the data files are merged: its setdefault keeps a set value.
     if (existing?.hasValue && variable.how === 'setdefault') continue;
+    const isSecret = existing?.isSecret ?? isSecretSchema(undefined, variable.name);
+    // The source text of a secret's value may be the secret itself (`setdefault("x_token", "...")`).
+    const derivation = variable.valueText && !isSecret ? `Derived in plugin.py: \`${variable.valueText.slice(0, 200)}\`` : undefined;
     variables.set(variable.name, {
       name: variable.name,
       source: 'plugin.py',
       hasValue: false,
-      isSecret: existing?.isSecret ?? isSecretSchema(undefined, variable.name),
-      doc: [existing?.doc, variable.valueText ? `Derived in plugin.py: \`${variable.valueText.slice(0, 200)}\`` : undefined].filter(Boolean).join('\n\n'),
+      isSecret,
+      doc: [existing?.doc, derivation].filter(Boolean).join('\n\n'),
       typeText: existing?.typeText,
       location: { filePath: plugin!.filePath, line: variable.line },
       isApproximate: true,
