@@ -1,5 +1,6 @@
 // Unit tests for the builtin catalogue: signatures cross-checked against the installed Python jinja2,
 // the lookup helpers, signature labels and argument-count checks.
+import { REFERENCE_PYTHON, referenceUnavailable } from '../../support/referencePython';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -82,10 +83,10 @@ print(json.dumps({
 `;
 
 function loadPythonCatalogue(): PythonCatalogue | string {
-  const run = spawnSync('python3', ['-c', PYTHON_SCRIPT], { encoding: 'utf8' });
-  if (run.error) return `python3 is not available (${run.error.message})`;
+  const run = spawnSync(REFERENCE_PYTHON, ['-c', PYTHON_SCRIPT], { encoding: 'utf8' });
+  if (run.error) return referenceUnavailable(`python3 is not available (${run.error.message})`);
   if (run.status !== 0) {
-    if (/ModuleNotFoundError: No module named 'jinja2'/.test(run.stderr)) return 'python3 has no jinja2 module (install python3-jinja2)';
+    if (/ModuleNotFoundError: No module named 'jinja2'/.test(run.stderr)) return referenceUnavailable('python3 has no jinja2 module (install python3-jinja2)');
     throw new Error(`the jinja2 inspection script failed:\n${run.stderr}`);
   }
   return JSON.parse(run.stdout) as PythonCatalogue;
@@ -99,7 +100,8 @@ if (skipReason) console.log(`# skipping the jinja2 cross-check: ${skipReason}`);
 function assertMatches(ours: BuiltinEntry, theirs: PythonCallable, where: string): void {
   const label = `${where} ${ours.name}`;
   assert.ok(ours.signature, `${label} has a signature`);
-  assert.ok(theirs.params, `${label}: Python has a signature`);
+  // Some builds implement a filter in C (Debian's markupsafe `escape`): nothing to compare but the name.
+  if (!theirs.params) return;
   assert.equal(ours.subject, theirs.subject ?? undefined, `${label}: subject`);
   assert.deepEqual(
     ours.signature.params.map((p) => ({ name: p.name, default: p.defaultText ?? null, variadic: p.variadic ?? null })),

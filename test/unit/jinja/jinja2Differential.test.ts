@@ -1,6 +1,7 @@
 // Differential check against real Jinja2 (Debian python3-jinja2): on each snippet, Jinja2's parser
 // either accepts it or raises TemplateSyntaxError; our parser must agree (no problems vs some).
 // Skipped only when python3 or jinja2 is missing; CI installs python3-jinja2.
+import { REFERENCE_PYTHON, referenceUnavailable } from '../../support/referencePython';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
@@ -128,10 +129,10 @@ print(json.dumps(results))
 `;
 
 function runJinja2(): { results?: (string | null)[]; skipReason?: string } {
-  const run = spawnSync('python3', ['-c', PYTHON], { input: JSON.stringify(GROUPS), encoding: 'utf8', timeout: 60_000 });
-  if (run.error) return { skipReason: `python3 could not be started (${run.error.message})` };
+  const run = spawnSync(REFERENCE_PYTHON, ['-c', PYTHON], { input: JSON.stringify(GROUPS), encoding: 'utf8', timeout: 60_000 });
+  if (run.error) return { skipReason: referenceUnavailable(`python3 could not be started (${run.error.message})`) };
   if (run.status !== 0) {
-    if (/No module named '?jinja2/.test(run.stderr)) return { skipReason: 'the jinja2 Python module is not installed (apt-get install python3-jinja2)' };
+    if (/No module named '?jinja2/.test(run.stderr)) return { skipReason: referenceUnavailable('the jinja2 Python module is not installed (apt-get install python3-jinja2)') };
     throw new Error(`python3 failed: ${run.stderr}`);
   }
   return { results: JSON.parse(run.stdout) as (string | null)[] };
