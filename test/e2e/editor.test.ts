@@ -1,6 +1,7 @@
 // Real-editor tests: the packaged .vsix in code-server on a copy of example/, read through the UI
 // as a user sees it (status bar, Problems panel, suggest widget, hover). Needs
 // scripts/prepare-e2e.mjs to have run (npm test does that).
+import { firstClauseOfDescription, lineOf } from './support/fixtureText';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,20 +12,7 @@ import { CodeServerSession, repoRoot, uiTimeoutMs } from './support/codeServer';
 const sessionTimeoutMs = 180_000;
 const stepTimeoutMs = 120_000;
 
-/** 1-based line of the first line of `text` matching `pattern`; fails when there is none. */
-function lineOf(text: string, pattern: RegExp): { line: number; text: string } {
-  const lines = text.split('\n');
-  const index = lines.findIndex((candidate) => pattern.test(candidate));
-  assert.notEqual(index, -1, `no line matching ${pattern}`);
-  return { line: index + 1, text: lines[index].replace(/\r$/, '') };
-}
 
-/** The first clause of a key's schema description, as hover renders it (markdown stripped). */
-function firstClauseOfDescription(key: string): string {
-  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cluster.schema.json'), 'utf8'));
-  const description: string = schema.properties[key].markdownDescription;
-  return description.replace(/[`*_]/g, '').split(/[,.;:(]/)[0].trim();
-}
 
 describe('extension in a real VS Code (trusted workspace)', { timeout: sessionTimeoutMs * 3 }, () => {
   let session: CodeServerSession;

@@ -1,6 +1,7 @@
 // Real-editor tests for makejinja templates: the packaged .vsix in code-server on a copy of
 // example/, read through the UI as a user sees it (token inspector, Problems panel, suggest
 // widget, hover, go to definition). Needs scripts/prepare-e2e.mjs to have run (npm test does that).
+import { firstClauseOfDescription, lineOf } from './support/fixtureText';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +16,6 @@ const stepTimeoutMs = 120_000;
 const templatePath = 'templates/config/kubernetes/components/sops/cluster-secrets.sops.yaml.j2';
 const variableTag = '#{ cloudflare_domain }#';
 
-/** 1-based line of the first line of `text` matching `pattern`; fails when there is none. */
-function lineOf(text: string, pattern: RegExp): { line: number; text: string } {
-  const lines = text.split('\n');
-  const index = lines.findIndex((candidate) => pattern.test(candidate));
-  assert.notEqual(index, -1, `no line matching ${pattern}`);
-  return { line: index + 1, text: lines[index].replace(/\r$/, '') };
-}
 
 /** 1-based line and column of the first occurrence of `needle`, plus `offset` characters. */
 function positionOf(text: string, needle: string, offset = 0): { line: number; column: number } {
@@ -29,12 +23,6 @@ function positionOf(text: string, needle: string, offset = 0): { line: number; c
   return { line: found.line, column: found.text.indexOf(needle) + 1 + offset };
 }
 
-/** The first clause of a key's schema description, as hover renders it (markdown stripped). */
-function firstClauseOfDescription(key: string): string {
-  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'cluster.schema.json'), 'utf8'));
-  const description: string = schema.properties[key].markdownDescription;
-  return description.replace(/[`*_]/g, '').split(/[,.;:(]/)[0].trim();
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

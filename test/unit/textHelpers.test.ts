@@ -1,7 +1,7 @@
 // The small text helpers: did-you-mean distance and the line context used by completion.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closestName, editDistance } from '../../server/src/services/text/didYouMean';
+import { closestName, editDistance, uniqueExtension } from '../../server/src/services/text/didYouMean';
 import { commentedKeys, lineContextAt } from '../../server/src/services/yaml/lineContext';
 
 describe('did you mean', () => {
@@ -15,6 +15,14 @@ describe('did you mean', () => {
     assert.equal(closestName('cluster_api_adr', ['cluster_api_addr', 'cluster_gateway_addr']), 'cluster_api_addr');
     assert.equal(closestName('totally_else', ['node_cidr']), undefined);
     assert.equal(closestName('node_cidr', ['node_cidr']), undefined);
+  });
+});
+
+describe('unique extension', () => {
+  it('completes a partly typed name only when one candidate fits', () => {
+    assert.equal(uniqueExtension('cloudflare_d', ['cloudflare_domain', 'cloudflare_token']), 'cloudflare_domain');
+    assert.equal(uniqueExtension('cloudflare_', ['cloudflare_domain', 'cloudflare_token']), undefined);
+    assert.equal(uniqueExtension('clo', ['cloudflare_domain']), undefined);
   });
 });
 

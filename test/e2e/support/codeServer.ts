@@ -195,8 +195,9 @@ export class CodeServerSession {
   }
 
   /**
-   * Inserts text at the cursor in one input event. Typing key by key would let auto-closing
-   * quotes and brackets and auto-indent change what lands in the file.
+   * Inserts text at the cursor in one input event, without key-by-key auto-indent. Auto-closing
+   * pairs can still fire on an opening delimiter (`"` or `#{`): tests that insert one type it key
+   * by key instead, as a user would.
    */
   async insertText(text: string): Promise<void> {
     await this.page.keyboard.insertText(text);

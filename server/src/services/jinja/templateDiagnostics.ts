@@ -2,7 +2,7 @@
 // chainable undefined they silently render as empty strings), unknown filters, tests and
 // functions, wrong argument counts, attributes no item has, and includes of missing templates.
 import type { ConfigProblem } from '../cluster/diagnostics';
-import { closestName } from '../text/didYouMean';
+import { closestName, uniqueExtension } from '../text/didYouMean';
 import type { CallArguments, Expr, ParsedTemplate, Span } from './ast';
 import { LOOP_ATTRIBUTES } from './builtins';
 import { resolveNames, type NameResolution } from './nameResolution';
@@ -122,7 +122,8 @@ export function collectTemplateProblems(parsed: ParsedTemplate, ctx: TemplateCon
       continue;
     }
     if (ctx.variables.has(use.name) || ctx.functions.has(use.name)) continue;
-    const suggestion = closestName(use.name, [...ctx.variables.keys(), ...localNames]);
+    const known = [...ctx.variables.keys(), ...localNames];
+    const suggestion = closestName(use.name, known) ?? uniqueExtension(use.name, known);
     const isStrict = ctx.undefinedMode === 'strict';
     problems.push({
       span: use.span,

@@ -43,3 +43,18 @@ export function closestName(name: string, candidates: Iterable<string>, maxEdits
   }
   return bestDistance <= maxEdits ? best : undefined;
 }
+
+/**
+ * The one candidate that starts with `prefix` (a name typed only partly), or undefined when none or
+ * several do. Example: uniqueExtension('cloudflare_d', ['cloudflare_domain', 'cloudflare_token']) === 'cloudflare_domain'.
+ */
+export function uniqueExtension(prefix: string, candidates: Iterable<string>, minimumLength = 4): string | undefined {
+  if (prefix.length < minimumLength) return undefined;
+  let found: string | undefined;
+  for (const candidate of candidates) {
+    if (candidate === prefix || !candidate.startsWith(prefix)) continue;
+    if (found !== undefined && found !== candidate) return undefined;
+    found = candidate;
+  }
+  return found;
+}
