@@ -2,7 +2,8 @@
 // mode), the template files the loader finds, the plugin.py it imports, and the data of
 // cluster.yaml / nodes.yaml from the config store. Reads files only through a FileReader.
 import * as path from 'node:path';
-import { jinjaSyntaxOf, makejinjaDefaults, readMakejinjaConfig, type MakejinjaConfig, type MakejinjaConfigProblem } from '../engines/render/makejinjaConfig';
+import { jinjaSyntaxOf, makejinjaDefaults, parseToml, readMakejinjaConfig, type MakejinjaConfig, type MakejinjaConfigProblem } from '../engines/render/makejinjaConfig';
+import { parseAllDocuments } from 'yaml';
 import type { FileReader } from '../host/fileReader';
 import { readPluginPy, type PluginPyResult } from '../services/jinja/pluginPy';
 import { MAKEJINJA_CLUSTER_TEMPLATE_SYNTAX, type JinjaSyntax } from '../services/jinja/syntax';
@@ -20,6 +21,8 @@ export interface TemplateWorkspace {
   /** Loader name (relative to its input folder) → absolute path; the first input folder wins. */
   templates: Map<string, string>;
   plugin?: { filePath: string; result: PluginPyResult };
+  /** makejinja.toml's data files other than cluster.yaml and nodes.yaml, read into values. */
+  otherData: { filePath: string; value: Record<string, unknown> }[];
   notes: string[];
 }
 
@@ -107,7 +110,8 @@ export async function loadTemplateWorkspace(root: string, reader: FileReader, ch
       notes.push(...plugin.result.notes.map((note) => `plugin.py: ${note}`));
     }
   }
-  const workspace = { root, config, configProblems: read?.problems ?? [], hasMakejinjaToml: !!read, syntax, templates, plugin, notes };
+  const otherData = await readOtherDataFiles(root, config, reader, notes);
+  const workspace = { root, config, configProblems: read?.problems ?? [], hasMakejinjaToml: !!read, syntax, templates, plugin, otherData, notes };
   return { ...workspace, context: templateContextOf(workspace, check) };
 }
 
@@ -122,6 +126,39 @@ export function templateContextOf(workspace: Omit<TemplateWorkspace, 'context'>,
     cluster: dataInput(check, 'cluster'),
     nodes: dataInput(check, 'nodes'),
     plugin: workspace.plugin,
+    otherData: workspace.otherData,
     templateNames: workspace.templates.keys(),
   });
+}
+
+/** Reads the data files besides cluster.yaml and nodes.yaml (YAML documents merged in order, JSON, TOML). */
+async function readOtherDataFiles(root: string, config: MakejinjaConfig, reader: FileReader, notes: string[]): Promise<TemplateWorkspace['otherData']> {
+  const out: TemplateWorkspace['otherData'] = [];
+  for (const entry of config.data) {
+    const filePath = path.resolve(root, entry);
+    const base = path.basename(filePath);
+    if (base === 'cluster.yaml' || base === 'nodes.yaml') continue;
+    const text = await reader.readText(filePath);
+    if (text === undefined) {
+      notes.push(`The data path ${entry} of makejinja.toml is not a readable file; its keys are unknown to the templates (folders are not read yet).`);
+      continue;
+    }
+    const value = parseDataFile(base, text);
+    if (value) out.push({ filePath, value });
+    else notes.push(`The data file ${entry} could not be read as a mapping; its keys are unknown to the templates.`);
+  }
+  return out;
+}
+
+function parseDataFile(name: string, text: string): Record<string, unknown> | undefined {
+  try {
+    let value: unknown;
+    if (/\.json$/i.test(name)) value = JSON.parse(text);
+    else if (/\.toml$/i.test(name)) value = parseToml(text);
+    else value = Object.assign({}, ...parseAllDocuments(text).map((document) => document.toJS() ?? {}));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    // A broken data file: reported as a note by the caller, and makejinja would fail on it too.
+    return undefined;
+  }
 }

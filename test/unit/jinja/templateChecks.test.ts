@@ -150,4 +150,20 @@ describe('template workspace', () => {
     assert.ok(workspace.context.filters.has('nthhost'));
     assert.equal(workspace.context.syntax.variableStart, '{{', 'makejinja.toml without delimiters uses Jinja defaults');
   });
+
+  it('knows the keys of the other data files makejinja.toml lists', async () => {
+    const toml = `[makejinja]\ninputs = ["./templates"]\noutput = "./"\ndata = ["./cluster.yaml", "./extra.yaml", "./more.json"]\n`;
+    const reader = memoryFileReader({
+      '/ws/makejinja.toml': toml,
+      '/ws/extra.yaml': 'homepage_title: Home\n---\nhomepage_theme: dark\n',
+      '/ws/more.json': '{"json_key": 1}',
+      '/ws/templates/a.j2': '',
+    });
+    const workspace = await loadTemplateWorkspace('/ws', reader, undefined);
+    assert.equal(workspace.context.variables.get('homepage_theme')?.source, 'data');
+    // No delimiters in this makejinja.toml: Jinja's defaults.
+    const text = '{{ homepage_title }} {{ homepage_theme }} {{ json_key }} {{ homepage_titel }}';
+    const found = collectTemplateProblems(parseTemplate(text, workspace.context.syntax), workspace.context).map((p) => [p.code, p.fix?.newText]);
+    assert.deepEqual(found, [['undefined-variable', 'homepage_title']]);
+  });
 });

@@ -9,6 +9,9 @@ import { closestName } from '../../services/text/didYouMean';
 // (exports.require: dist/index.cjs); this CommonJS module loads that build.
 const { parse: parseToml, TomlError } = require('smol-toml') as typeof SmolToml;
 
+/** TOML parsing for every reader of the workspace's files (one place for the loading workaround above). */
+export { parseToml };
+
 // Option names and defaults follow makejinja 2.8.2 (the version cluster-template pins in .mise.toml):
 // src/makejinja/config.py at tag v2.8.2 of github.com/mirkolenz/makejinja. makejinja reads them with
 // typed-settings from the [makejinja] table of ./makejinja.toml. typed-settings turns "-" into "_"

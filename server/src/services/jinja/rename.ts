@@ -74,6 +74,8 @@ function notAKeyReason(name: string, ctx: RenameContext): string {
       return `${name} is not set in cluster.yaml (only the schema declares it), so there is no key to rename.`;
     case 'makejinja':
       return `${name} is a makejinja global, not a key of cluster.yaml.`;
+    case 'data':
+      return `${name} comes from another data file of makejinja.toml, not from cluster.yaml.`;
   }
   const callable = ctx.templateContext.functions.get(name);
   if (callable) return callable.origin === 'plugin' ? `${name} is a function of plugin.py, not a key of cluster.yaml.` : `${name} is a ${callable.origin === 'jinja' ? 'Jinja' : 'makejinja'} builtin, not a key of cluster.yaml.`;

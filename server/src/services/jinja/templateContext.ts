@@ -21,7 +21,8 @@ import {
 import type { PluginCallable, PluginPyResult } from './pluginPy';
 import type { JinjaSyntax } from './syntax';
 
-export type VariableSource = 'cluster.yaml' | 'nodes.yaml' | 'schema' | 'plugin.py' | 'makejinja';
+/** `data`: another data file listed in makejinja.toml. */
+export type VariableSource = 'cluster.yaml' | 'nodes.yaml' | 'data' | 'schema' | 'plugin.py' | 'makejinja';
 
 export interface SourceLocation {
   /** Absolute path of the file. */
@@ -94,6 +95,8 @@ export interface TemplateContextInput {
   cluster?: DataFileInput;
   nodes?: DataFileInput;
   plugin?: { filePath: string; result: PluginPyResult };
+  /** Other data files of makejinja.toml, in order, already read into values. */
+  otherData?: { filePath: string; value: Record<string, unknown> }[];
   templateNames: Iterable<string>;
 }
 
@@ -174,6 +177,12 @@ export function buildTemplateContext(input: TemplateContextInput): TemplateConte
   const variables = new Map<string, TemplateVariable>();
   for (const global of MAKEJINJA_GLOBALS) {
     variables.set(global.name, { name: global.name, source: 'makejinja', hasValue: false, isSecret: true, doc: global.doc, typeText: global.returns });
+  }
+  // makejinja merges the data files in order; cluster.yaml and nodes.yaml are described by their schemas.
+  for (const file of input.otherData ?? []) {
+    for (const [name, value] of Object.entries(file.value)) {
+      variables.set(name, { name, source: 'data', value, hasValue: true, isSecret: isSecretSchema(undefined, name), location: { filePath: file.filePath } });
+    }
   }
   if (input.nodes) addDataVariables(variables, input.nodes, 'nodes.yaml');
   if (input.cluster) addDataVariables(variables, input.cluster, 'cluster.yaml');

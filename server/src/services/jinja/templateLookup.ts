@@ -312,6 +312,7 @@ export function localMarkdown(local: LocalVariable, document: TextDocument, ctx:
 const SOURCE_LABELS: Record<TemplateVariable['source'], string> = {
   'cluster.yaml': 'cluster.yaml',
   'nodes.yaml': 'nodes.yaml',
+  data: 'data file',
   schema: 'not set',
   'plugin.py': 'plugin.py',
   makejinja: 'makejinja',
@@ -327,6 +328,7 @@ export function variableDetail(variable: TemplateVariable): string {
   switch (variable.source) {
     case 'cluster.yaml':
     case 'nodes.yaml':
+    case 'data':
       return showValue(variable.value, 60);
     case 'plugin.py':
       return 'derived in plugin.py';
@@ -370,6 +372,7 @@ export function variableMarkdown(variable: TemplateVariable, readTextOf?: ReadTe
   switch (variable.source) {
     case 'cluster.yaml':
     case 'nodes.yaml':
+    case 'data':
       if (variable.isSecret) parts.push('Value: set (secret, hidden).');
       else if (Array.isArray(variable.value) && variable.value.some(isPlainObject)) {
         parts.push(`Value: ${variable.value.length} item${variable.value.length === 1 ? '' : 's'}${variable.itemFields ? ` with the fields ${variable.itemFields.map((f) => `\`${f.name}\``).join(', ')}` : ''}.`);
