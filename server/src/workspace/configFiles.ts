@@ -59,11 +59,16 @@ export class ConfigFileStore {
     else this.workspaces.delete(root);
   }
 
-  workspaceFor(root: string, modelines: Partial<Record<ConfigFileKind, string>> = {}): Promise<ConfigWorkspace> {
+  /**
+   * The loaded workspace of a root. With `modelines` (what the files' modelines say now), a change
+   * of them reloads; without, whatever is loaded is used.
+   */
+  workspaceFor(root: string, modelines?: Partial<Record<ConfigFileKind, string>>): Promise<ConfigWorkspace> {
     const loaded = this.workspaces.get(root);
-    if (loaded && loaded.modelines.cluster === modelines.cluster && loaded.modelines.nodes === modelines.nodes) return loaded.workspace;
-    const workspace = loadConfigWorkspace(root, this.reader, { ...this.options(), modelines });
-    this.workspaces.set(root, { workspace, modelines });
+    if (loaded && (!modelines || (loaded.modelines.cluster === modelines.cluster && loaded.modelines.nodes === modelines.nodes))) return loaded.workspace;
+    const wanted = modelines ?? {};
+    const workspace = loadConfigWorkspace(root, this.reader, { ...this.options(), modelines: wanted });
+    this.workspaces.set(root, { workspace, modelines: wanted });
     return workspace;
   }
 

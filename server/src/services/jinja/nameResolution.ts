@@ -86,6 +86,14 @@ export function resolveNames(body: readonly Statement[]): NameResolution {
     }
   };
 
+  /** A macro's or call block's body: its parameters and Jinja's implicit names in a scope of its own. */
+  const visitMacroBody = (params: MacroParam[], tagSpan: Span, body: readonly Statement[], outer: Scope): void => {
+    const inner = outer.child();
+    visitParams(params, outer, inner);
+    for (const name of MACRO_IMPLICITS) define(inner, name, 'macro-implicit', tagSpan);
+    visitBody(body, inner);
+  };
+
   const visitBody = (statements: readonly Statement[], scope: Scope): void => {
     for (const statement of statements) visitStatement(statement, scope);
   };
@@ -122,22 +130,14 @@ export function resolveNames(body: readonly Statement[]): NameResolution {
         visitExpr(node.filter, scope);
         defineTargets(node.target, scope, 'set');
         return;
-      case 'Macro': {
+      case 'Macro':
         define(scope, node.name, 'macro', node.nameSpan);
-        const inner = scope.child();
-        visitParams(node.params, scope, inner);
-        for (const name of MACRO_IMPLICITS) define(inner, name, 'macro-implicit', node.openTagSpan);
-        visitBody(node.body, inner);
+        visitMacroBody(node.params, node.openTagSpan, node.body, scope);
         return;
-      }
-      case 'CallBlock': {
+      case 'CallBlock':
         visitExpr(node.call, scope);
-        const inner = scope.child();
-        visitParams(node.params, scope, inner);
-        for (const name of MACRO_IMPLICITS) define(inner, name, 'macro-implicit', node.openTagSpan);
-        visitBody(node.body, inner);
+        visitMacroBody(node.params, node.openTagSpan, node.body, scope);
         return;
-      }
       case 'With': {
         const inner = scope.child();
         for (const assignment of node.assignments) {
