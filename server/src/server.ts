@@ -51,7 +51,12 @@ let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfigurationCapability = false;
 let hasWatchedFilesCapability = false;
 let roots: string[] = [];
-const store = new ConfigFileStore(nodeFileReader, () => ({ useWorkspaceSchema: settings.schema.useWorkspaceSchema }));
+const store = new ConfigFileStore(
+  nodeFileReader,
+  () => ({ useWorkspaceSchema: settings.schema.useWorkspaceSchema }),
+  // Every keystroke checks both config files: the closed one is read from disk only when it changes.
+  () => hasWatchedFilesCapability,
+);
 const templates = new TemplateStore(nodeFileReader, store, () => roots);
 /** Status per config file path, for the status bar. */
 const statuses = new Map<string, ConfigFileStatus>();
@@ -210,6 +215,7 @@ connection.onDidChangeWatchedFiles(async (params) => {
   const reloadedTemplateRoots = new Set<string>();
   for (const change of params.changes) {
     const filePath = URI.parse(change.uri).fsPath;
+    store.fileChanged(filePath);
     const templateRoot = await templates.rootOf(filePath);
     if (templateRoot && isTemplatePath(filePath) && change.type === FileChangeType.Changed) {
       // An edited template: re-index just it (an open one is re-indexed as it is typed).
@@ -250,6 +256,7 @@ documents.onDidOpen((event) => onDocumentText(event.document.uri));
 documents.onDidChangeContent((event) => onDocumentText(event.document.uri));
 documents.onDidClose((event) => {
   // The file on disk is what counts once the editor closes a config file; a closed template is not checked.
+  store.fileChanged(URI.parse(event.document.uri).fsPath);
   const root = rootOfDocument(event.document.uri);
   if (root) void scheduleCheck(root);
   const filePath = URI.parse(event.document.uri).fsPath;

@@ -1,7 +1,7 @@
 // Templates over stdio: diagnostics of an open .j2 file against the workspace's data, its
 // re-check when cluster.yaml changes, and the quick fix for a misspelled variable.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -131,6 +131,27 @@ describe('templates over stdio', () => {
       );
       assert.equal((await client.shutdown()).code, 0);
     } finally {
+      client.dispose();
+    }
+  });
+
+  test('a closed cluster.yaml changed on disk is read again when the client reports the change', async () => {
+    const client = await start();
+    const clusterPath = join(workspace, 'cluster.yaml');
+    const original = readFileSync(clusterPath, 'utf8');
+    try {
+      const nodesUri = fileUri(join(workspace, 'nodes.yaml'));
+      await client.open(nodesUri);
+      assert.deepEqual((await client.waitForDiagnostics(nodesUri, 1)).params.diagnostics, []);
+      // The cached text must not hide the new node_cidr: every node address falls outside it.
+      writeFileSync(clusterPath, original.replace(/^node_cidr: .*$/m, 'node_cidr: "10.99.0.0/24"'));
+      const mark = client.publishMark();
+      await client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(clusterPath), type: 2 }] });
+      const publish = await client.waitForPublish(nodesUri, mark, (params) => params.diagnostics.length > 0);
+      assert.ok(publish.params.diagnostics.every((d) => d.code === 'node-address-in-cidr'), JSON.stringify(publish.params.diagnostics));
+      assert.equal((await client.shutdown()).code, 0);
+    } finally {
+      writeFileSync(clusterPath, original);
       client.dispose();
     }
   });

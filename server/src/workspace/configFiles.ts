@@ -43,10 +43,27 @@ export class ConfigFileStore {
   /** One incremental parser per file path: edits re-parse only the keys they touch. */
   private readonly parsers = new Map<string, IncrementalYamlParser>();
 
+  /** Texts of closed config files; only kept while file events tell us when they change. */
+  private readonly diskTexts = new Map<string, Promise<string | undefined>>();
+
   constructor(
     private readonly reader: FileReader,
     private readonly options: () => Omit<LoadOptions, 'modelines'>,
+    /** Whether file-change events reach `fileChanged` (the client watches files); else disk is read each check. */
+    private readonly isWatchingFiles: () => boolean = () => false,
   ) {}
+
+  /** A file changed, was created or deleted on disk, or an editor closed it: read it again next time. */
+  fileChanged(filePath: string): void {
+    this.diskTexts.delete(filePath);
+  }
+
+  private diskText(filePath: string): Promise<string | undefined> {
+    if (!this.isWatchingFiles()) return this.reader.readText(filePath);
+    let cached = this.diskTexts.get(filePath);
+    if (!cached) this.diskTexts.set(filePath, (cached = this.reader.readText(filePath)));
+    return cached;
+  }
 
   /** The workspace root a config file belongs to: the folder that holds it. */
   static rootOf(filePath: string): string {
@@ -55,8 +72,10 @@ export class ConfigFileStore {
 
   /** Forget loaded schemas (all roots, or one): the next check reads them again. */
   invalidate(root?: string): void {
-    if (root === undefined) this.workspaces.clear();
-    else this.workspaces.delete(root);
+    if (root === undefined) {
+      this.workspaces.clear();
+      this.diskTexts.clear();
+    } else this.workspaces.delete(root);
   }
 
   /**
@@ -90,7 +109,7 @@ export class ConfigFileStore {
     for (const kind of ['cluster', 'nodes'] as const) {
       const filePath = path.join(root, `${kind}.yaml`);
       const openDoc = open.get(filePath);
-      texts[kind] = openDoc ? { filePath, text: openDoc.text, version: openDoc.version } : { filePath, text: await this.reader.readText(filePath) };
+      texts[kind] = openDoc ? { filePath, text: openDoc.text, version: openDoc.version } : { filePath, text: await this.diskText(filePath) };
     }
     const modelines = {
       cluster: texts.cluster.text ? findSchemaModeline(texts.cluster.text) : undefined,
