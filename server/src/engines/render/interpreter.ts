@@ -208,7 +208,8 @@ class TemplateModule extends PyObject {
 // ---------------------------------------------------------------------------------------------
 // The runtime
 
-const BUILTIN_GLOBALS = builtinGlobals();
+/** Builtin plus plugin filters and tests, merged once per environment. */
+const callablesByEnvironment = new WeakMap<TemplateEnvironment, { filters: ReadonlyMap<string, FilterFunction>; tests: ReadonlyMap<string, TestFunction> }>();
 
 class Runtime implements RuntimeContext {
   readonly undefinedMode;
@@ -225,11 +226,20 @@ class Runtime implements RuntimeContext {
   constructor(readonly environment: TemplateEnvironment) {
     const options = environment.options;
     this.undefinedMode = options.undefinedMode;
-    const globals = new Map(BUILTIN_GLOBALS);
+    // Fresh per render: cycler/lipsum state must not carry over from one render to the next.
+    const globals = builtinGlobals();
     for (const [name, value] of options.globals) globals.set(name, value);
     this.globals = globals;
-    this.filters = options.filters ? new Map([...BUILTIN_FILTERS, ...options.filters]) : BUILTIN_FILTERS;
-    this.tests = options.tests ? new Map([...BUILTIN_TESTS, ...options.tests]) : BUILTIN_TESTS;
+    let callables = callablesByEnvironment.get(environment);
+    if (!callables) {
+      callables = {
+        filters: options.filters ? new Map([...BUILTIN_FILTERS, ...options.filters]) : BUILTIN_FILTERS,
+        tests: options.tests ? new Map([...BUILTIN_TESTS, ...options.tests]) : BUILTIN_TESTS,
+      };
+      callablesByEnvironment.set(environment, callables);
+    }
+    this.filters = callables.filters;
+    this.tests = callables.tests;
   }
 
   // RuntimeContext -----------------------------------------------------------------------------

@@ -310,8 +310,9 @@ function undefinedToString(value: Undefined): string {
 
 function intToString(value: number): string {
   if (!Number.isFinite(value)) return floatRepr(value);
-  // Python prints every digit of a big int; JS switches to exponent notation at 1e21.
-  return Math.abs(value) >= 1e21 ? BigInt(value).toString() : String(value);
+  // Python prints every digit of a big int; JS rounds the digits past 2**53 and switches to
+  // exponent notation at 1e21. Ints beyond 2**53 are only as exact as a double holds them.
+  return Math.abs(value) > Number.MAX_SAFE_INTEGER ? BigInt(value).toString() : String(value);
 }
 
 /**
@@ -353,7 +354,8 @@ export function pyRepr(value: PyValue): string {
     for (const [key, item] of value) parts.push(`${pyRepr(key)}: ${pyRepr(item)}`);
     return `{${parts.join(', ')}}`;
   }
-  if (value instanceof Undefined) return value.mode === 'strict' ? '' : '';
+  // Every Undefined class inherits Undefined.__repr__.
+  if (value instanceof Undefined) return 'Undefined';
   return pyStr(value);
 }
 
