@@ -96,20 +96,17 @@ def run_case(case):
     if kind == "method":
         obj = d(case["obj"])
         kwargs = {k: d(v) for k, v in case["kwargs"].items()}
-        # asList: dict views print as dict_items([...]); the renderer gives the list they iterate as.
-        convert = list if case.get("asList") else (lambda value: value)
-        result = outcome(lambda: convert(env.getattr(obj, case["name"])(*d(case["args"]), **kwargs)))
+        result = outcome(lambda: env.getattr(obj, case["name"])(*d(case["args"]), **kwargs))
         result["after"] = describe(obj)["str"]
         return result
     if kind == "script":
-        return run_script(case["steps"], env, case.get("asList", False))
+        return run_script(case["steps"], env)
     raise ValueError(f"unknown case kind {kind}")
 
 
-def run_script(steps, env, as_list):
+def run_script(steps, env):
     """Steps on one object made from a global: ["new", global, args, kwargs], ["attr", name],
-    ["call", name, args, kwargs] (a method), ["invoke", args, kwargs] (the object itself).
-    as_list: list() what "new" made (range objects, which the renderer gives as lists)."""
+    ["call", name, args, kwargs] (a method), ["invoke", args, kwargs] (the object itself)."""
     d = lambda value: decode(value, env)  # noqa: E731
     holder = {}
     results = []
@@ -117,8 +114,6 @@ def run_script(steps, env, as_list):
         if step[0] == "new":
             def make(step=step):
                 holder["obj"] = env.globals[step[1]](*d(step[2]), **{k: d(v) for k, v in step[3].items()})
-                if as_list:
-                    holder["obj"] = list(holder["obj"])
                 return holder["obj"]
             results.append(outcome(make))
         elif step[0] == "attr":

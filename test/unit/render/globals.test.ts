@@ -123,7 +123,7 @@ script(['new', 'joiner', [], { x: 1 }]);
 
 // A range case is a script with one step whose result is list()-ed on the Python side.
 const referenceCases: unknown[] = [
-  ...rangeCases.map((args) => ({ kind: 'script', steps: [['new', 'range', encode(args), {}]], asList: true })),
+  ...rangeCases.map((args) => ({ kind: 'script', steps: [['new', 'range', encode(args), {}]] })),
   ...scripts.map((steps) => ({ kind: 'script', steps: steps.map(encodeStep) })),
 ];
 const ourCases: (() => Outcome)[] = [...rangeCases.map((args) => () => runOurs([['new', 'range', args]])), ...scripts.map((steps) => () => runOurs(steps))];

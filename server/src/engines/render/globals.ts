@@ -12,6 +12,7 @@ import {
   pyRepr,
   pyTruthy,
   tuple,
+  pyView,
   typeError,
   typeName,
   type PyKwargs,
@@ -148,7 +149,7 @@ export function makeRange(args: PyValue[], kwargs: PyKwargs = new Map()): PyValu
   if (length > MAX_RANGE) throw new PyError('OverflowError', `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
   const items: number[] = [];
   for (let i = 0; i < length; i++) items.push(start + i * step);
-  return items;
+  return pyView('range', items, [start, stop, step]);
 }
 
 /** Python's dict(mapping_or_pairs, **kwargs). */

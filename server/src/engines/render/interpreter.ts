@@ -256,16 +256,39 @@ class Runtime implements RuntimeContext {
     return jinjaGetitem(this, obj, key);
   }
 
+  get autoescape(): boolean {
+    return this.environment.options.autoescape ?? false;
+  }
+
+  get newlineSequence(): string {
+    return this.environment.options.newlineSequence;
+  }
+
+  hasFilter(name: string): boolean {
+    return this.filters.has(name);
+  }
+
+  hasTest(name: string): boolean {
+    return this.tests.has(name);
+  }
+
+  /** A filter called by name from a filter (map, select): Environment.call_filter's message. */
   callFilter(name: string, value: PyValue, args: PyValue[], kwargs: PyKwargs = new Map()): PyValue {
     const filter = this.filters.get(name);
-    if (!filter) throw new PyError('TemplateRuntimeError', `No filter named '${name}' found.`);
+    if (!filter) throw new PyError('TemplateRuntimeError', `No filter named '${name}'.`);
     return filter(this, value, args, kwargs);
   }
 
   callTest(name: string, value: PyValue, args: PyValue[], kwargs: PyKwargs = new Map()): boolean {
     const test = this.tests.get(name);
-    if (!test) throw new PyError('TemplateRuntimeError', `No test named '${name}' found.`);
+    if (!test) throw new PyError('TemplateRuntimeError', `No test named '${name}'.`);
     return test(this, value, args, kwargs);
+  }
+
+  /** A filter or test written in the template but unknown: it compiled in a soft frame and fails when reached. */
+  private requireCallable(kind: 'filter' | 'test', name: string): void {
+    const known = kind === 'filter' ? this.filters.has(name) : this.tests.has(name);
+    if (!known) throw new PyError('TemplateRuntimeError', `No ${kind} named '${name}' found.`);
   }
 
   call(callee: PyValue, args: PyValue[], kwargs: PyKwargs = new Map()): PyValue {
@@ -756,6 +779,7 @@ class Runtime implements RuntimeContext {
       case 'Test': {
         const value = this.evaluate(expr.node, frame);
         const { args, kwargs } = this.evaluateArguments(expr, frame);
+        this.requireCallable('test', expr.name);
         const result = this.callTest(expr.name, value, args, kwargs);
         return expr.negated ? !result : result;
       }
@@ -827,6 +851,7 @@ class Runtime implements RuntimeContext {
     else if (filter.node.kind === 'Filter') value = this.applyFilterChain(filter.node, input, frame);
     else value = this.evaluate(filter.node, frame);
     const { args, kwargs } = this.evaluateArguments(filter, frame);
+    this.requireCallable('filter', filter.name);
     return this.callFilter(filter.name, value, args, kwargs);
   }
 }

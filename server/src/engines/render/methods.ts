@@ -21,6 +21,7 @@ import {
   pyTruthy,
   stringOf,
   tuple,
+  pyView,
   typeError,
   typeName,
   undefinedError,
@@ -856,10 +857,10 @@ const DICT_METHODS: Record<string, MethodSpec<PyDict>> = {
       return key !== undefined ? s.get(key)! : a.length > 1 ? a[1] : null;
     },
   },
-  // Python returns views; templates iterate them, so lists serve (printing one differs: dict_items([...])).
-  items: { style: 'noargs', min: 0, max: 0, impl: (s) => [...s].map(([key, value]) => tuple([key, value])) },
-  keys: { style: 'noargs', min: 0, max: 0, impl: (s) => [...s.keys()] },
-  values: { style: 'noargs', min: 0, max: 0, impl: (s) => [...s.values()] },
+  // Views: templates iterate them like lists; they print as dict_items([...]) etc.
+  items: { style: 'noargs', min: 0, max: 0, impl: (s) => pyView('dict_items', [...s].map(([key, value]) => tuple([key, value]))) },
+  keys: { style: 'noargs', min: 0, max: 0, impl: (s) => pyView('dict_keys', s.keys()) },
+  values: { style: 'noargs', min: 0, max: 0, impl: (s) => pyView('dict_values', s.values()) },
   update: {
     style: 'any',
     min: 0,

@@ -27,6 +27,32 @@ export class PyTuple extends Array<PyValue> {
   }
 }
 
+/**
+ * range objects and dict views (keys(), values(), items()): they iterate, index and filter like the
+ * lists they hold, and print as Python prints them: `range(0, 3)`, `dict_items([('a', 1)])`.
+ */
+export class PyView extends Array<PyValue> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  kind: 'range' | 'dict_keys' | 'dict_values' | 'dict_items' = 'dict_keys';
+  rangeArguments: [number, number, number] = [0, 0, 1];
+}
+
+export function pyView(kind: PyView['kind'], items: Iterable<PyValue>, rangeArguments?: [number, number, number]): PyView {
+  const view = new PyView();
+  view.kind = kind;
+  if (rangeArguments) view.rangeArguments = rangeArguments;
+  for (const item of items) view.push(item);
+  return view;
+}
+
+function viewRepr(view: PyView): string {
+  if (view.kind !== 'range') return `${view.kind}([${view.map(pyRepr).join(', ')}])`;
+  const [start, stop, step] = view.rangeArguments;
+  return step === 1 ? `range(${start}, ${stop})` : `range(${start}, ${stop}, ${step})`;
+}
+
 export function tuple(items: Iterable<PyValue>): PyTuple {
   const result = new PyTuple();
   for (const item of items) result.push(item);
@@ -111,6 +137,12 @@ export interface RuntimeContext {
   call(callee: PyValue, args: PyValue[], kwargs?: PyKwargs): PyValue;
   /** The process environment as the template's `env` sees it, and other globals. */
   readonly globals: ReadonlyMap<string, PyValue>;
+  /** Environment settings some filters follow (join, replace, wordwrap); makejinja's defaults when absent. */
+  readonly autoescape?: boolean;
+  readonly newlineSequence?: string;
+  /** Whether a filter / test of that name exists (builtins and plugin ones), for the `filter` and `test` tests. */
+  hasFilter?(name: string): boolean;
+  hasTest?(name: string): boolean;
 }
 
 /** A callable Python object: functions, bound methods, macros, plugin functions. */
@@ -149,6 +181,7 @@ export type PyErrorType =
   | 'OverflowError'
   | 'FileNotFoundError'
   | 'RuntimeError'
+  | 'AssertionError'
   | 'NotImplementedError';
 
 /** A Python exception raised while rendering; the interpreter adds where it happened. */
@@ -180,6 +213,7 @@ export function typeName(value: PyValue): string {
   if (typeof value === 'string') return 'str';
   if (value instanceof PyFloat) return 'float';
   if (value instanceof PyTuple) return 'tuple';
+  if (value instanceof PyView) return value.kind;
   if (Array.isArray(value)) return 'list';
   if (value instanceof PyDict) return 'dict';
   if (value instanceof Markup) return 'Markup';
@@ -348,6 +382,7 @@ export function pyRepr(value: PyValue): string {
     if (value.length === 1) return `(${pyRepr(value[0])},)`;
     return `(${value.map(pyRepr).join(', ')})`;
   }
+  if (value instanceof PyView) return viewRepr(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (value instanceof PyDict) {
     const parts: string[] = [];
