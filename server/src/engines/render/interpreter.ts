@@ -13,6 +13,7 @@ import type {
   Statement,
 } from '../../services/jinja/ast';
 import { walkNodes } from '../../services/jinja/walk';
+import { decodeStringLiteral } from '../../services/jinja/lexer';
 import type { CompiledTemplate, TemplateEnvironment } from './environment';
 import { RenderError } from './environment';
 import { BUILTIN_FILTERS } from './filters';
@@ -72,19 +73,29 @@ class Scope {
 class TemplateContext {
   readonly root: Scope;
   /** Block name -> implementations, the most derived first (for extends and super()). */
-  readonly blocks = new Map<string, { template: CompiledTemplate; body: Statement[] }[]>();
+  readonly blocks: Map<string, BlockImplementation[]>;
   readonly texts: Map<number, string>;
   /** Names a top-level `set` or macro defined: what `import` exports. */
-  readonly exported = new Set<string>();
+  readonly exported: Set<string>;
 
   constructor(
     readonly template: CompiledTemplate,
     readonly globals: ReadonlyMap<string, PyValue>,
     texts: Map<number, string>,
+    /** The context of the child template this one is the parent of: Jinja renders a parent in the child's context. */
+    child?: TemplateContext,
   ) {
-    this.root = new Scope(undefined);
+    this.root = child?.root ?? new Scope(undefined);
+    this.blocks = child?.blocks ?? new Map();
+    this.exported = child?.exported ?? new Set();
     this.texts = texts;
   }
+}
+
+interface BlockImplementation {
+  template: CompiledTemplate;
+  body: Statement[];
+  scoped: boolean;
 }
 
 /** Where the interpreter stands: the template, its current scope, the loop and macro it is in. */
@@ -109,6 +120,7 @@ class LoopControl {
 class LoopContext extends PyObject {
   readonly typeName = 'LoopContext';
   index0 = -1;
+  isVisibleToIncludes = true;
   private lastChanged: PyValue[] | undefined;
 
   constructor(
@@ -175,15 +187,39 @@ class Macro extends PyObject {
   constructor(
     readonly name: string,
     readonly impl: (args: PyValue[], kwargs: PyKwargs, caller: PyValue | undefined) => PyValue,
+    private readonly signature: { arguments: string[]; catchKwargs: boolean; catchVarargs: boolean; caller: boolean },
   ) {
     super();
   }
+  /** jinja2.runtime.Macro's public attributes. */
   override getAttribute(name: string): PyValue | undefined {
-    if (name === 'name') return this.name;
+    switch (name) {
+      case 'name':
+        return this.name;
+      case 'arguments':
+        return tuple(this.signature.arguments);
+      case 'catch_kwargs':
+        return this.signature.catchKwargs;
+      case 'catch_varargs':
+        return this.signature.catchVarargs;
+      case 'caller':
+        return this.signature.caller;
+    }
     return undefined;
   }
   override toPyString(): string {
     return `<Macro '${this.name}'>`;
+  }
+}
+
+/** `self`: the template's blocks as callables (`self.title()`). */
+class TemplateReference extends PyObject {
+  readonly typeName = 'TemplateReference';
+  constructor(private readonly blockFunction: (name: string) => PyValue | undefined) {
+    super();
+  }
+  override getAttribute(name: string): PyValue | undefined {
+    return this.blockFunction(name);
   }
 }
 
@@ -347,55 +383,41 @@ class Runtime implements RuntimeContext {
     });
   }
 
+  /**
+   * Renders a template's top level. With `extends`, what follows the tag runs but prints nothing,
+   * and the parent then renders in the same context, its blocks overridden by the child's.
+   */
   renderRoot(context: TemplateContext): string {
-    const frame: Frame = { context, template: context.template, texts: context.texts, scope: context.root, autoescape: this.environment.options.autoescape ?? false };
-    const body = context.template.parsed.body;
-    const parentName = this.collectBlocksAndFindParent(context, context.template, frame);
-    if (parentName === undefined) return this.guard(context.template, () => this.renderBody(body, frame));
-    // With extends, only the parent renders; the child's top-level statements before extends still run.
+    const template = context.template;
+    const frame: Frame = { context, template, texts: context.texts, scope: context.root, autoescape: this.environment.options.autoescape ?? false };
+    for (const node of collectNodes(template.parsed.body)) {
+      if (node.kind !== 'Block') continue;
+      const chain = context.blocks.get(node.name) ?? [];
+      chain.push({ template, body: node.body, scoped: node.scoped });
+      context.blocks.set(node.name, chain);
+    }
     let output = '';
-    this.guard(context.template, () => {
-      for (const statement of body) {
-        if (statement.kind === 'Extends') break;
-        output += this.renderStatement(statement, frame);
+    let parentName: string | undefined;
+    this.guard(template, () => {
+      for (const statement of template.parsed.body) {
+        if (statement.kind === 'Extends') {
+          this.currentSpan = statement.openTagSpan;
+          if (parentName !== undefined) throw new PyError('TemplateRuntimeError', 'extended multiple times');
+          const name = this.evaluate(statement.template, frame);
+          if (typeof name !== 'string') throw new PyError('TypeError', `extends expects a template name, got ${typeName(name)}`);
+          parentName = name;
+          continue;
+        }
+        // After extends, blocks are left to the parent; everything else runs with its output dropped.
+        if (parentName !== undefined && statement.kind === 'Block') continue;
+        const printed = this.renderStatement(statement, frame);
+        if (parentName === undefined) output += printed;
       }
     });
-    let current: TemplateContext = context;
-    let parent = parentName;
-    for (;;) {
-      const parentTemplate = this.loadTemplate(parent, current.template, frame);
-      const parentContext = new TemplateContext(parentTemplate, context.globals, this.textsOf(parentTemplate));
-      this.checkNames(parentTemplate);
-      for (const [name, chain] of context.blocks) parentContext.blocks.set(name, [...chain]);
-      for (const [name, value] of context.root.vars) parentContext.root.vars.set(name, value);
-      const parentFrame: Frame = { ...frame, context: parentContext, template: parentTemplate, texts: parentContext.texts, scope: parentContext.root };
-      const grandparent = this.collectBlocksAndFindParent(parentContext, parentTemplate, parentFrame);
-      if (grandparent === undefined) return output + this.guard(parentTemplate, () => this.renderBody(parentTemplate.parsed.body, parentFrame));
-      for (const [name, chain] of parentContext.blocks) context.blocks.set(name, chain);
-      current = parentContext;
-      parent = grandparent;
-    }
-  }
-
-  /** Registers the template's blocks (appending to what a child defined) and returns the name it extends. */
-  private collectBlocksAndFindParent(context: TemplateContext, template: CompiledTemplate, frame: Frame): string | undefined {
-    let parentName: string | undefined;
-    for (const node of collectNodes(template.parsed.body)) {
-      if (node.kind === 'Block') {
-        const chain = context.blocks.get(node.name) ?? [];
-        chain.push({ template, body: node.body });
-        context.blocks.set(node.name, chain);
-      }
-    }
-    for (const statement of template.parsed.body) {
-      if (statement.kind === 'Extends') {
-        const name = this.guard(template, () => this.evaluate(statement.template, frame));
-        if (typeof name !== 'string') throw this.errorAt(template, statement.span, new PyError('TypeError', 'extends needs a template name'));
-        parentName = name;
-        break;
-      }
-    }
-    return parentName;
+    if (parentName === undefined) return output;
+    const parentTemplate = this.loadTemplate(parentName, template, frame);
+    this.checkNames(parentTemplate);
+    return output + this.renderRoot(new TemplateContext(parentTemplate, context.globals, this.textsOf(parentTemplate), context));
   }
 
   private loadTemplate(name: string, from: CompiledTemplate, _frame: Frame): CompiledTemplate {
@@ -528,7 +550,7 @@ class Runtime implements RuntimeContext {
       case 'Raw':
         return frame.texts.get(statement.bodySpan.start) ?? '';
       case 'Block':
-        return this.renderBlock(statement.name, statement.scoped, frame, 0);
+        return this.renderBlock(statement.name, frame, 0);
       case 'Extends':
         // Only reached inside a block or a branch: Jinja renders the parent from there on.
         throw new PyError('TemplateRuntimeError', 'extended multiple times or inside a block');
@@ -577,6 +599,8 @@ class Runtime implements RuntimeContext {
     }
     const recurse = node.recursive ? (children: PyValue) => this.renderFor(node, frame, children, depth0 + 1) : undefined;
     const loop = new LoopContext(items, depth0, recurse);
+    // Jinja2 creates `loop` only when the body names it; only then does an include see it.
+    loop.isVisibleToIncludes = node.recursive || referencesName(node.body, 'loop');
     let output = '';
     for (let i = 0; i < items.length; i++) {
       loop.index0 = i;
@@ -598,18 +622,19 @@ class Runtime implements RuntimeContext {
     return output;
   }
 
-  private renderBlock(name: string, _scoped: boolean, frame: Frame, level: number): string {
+  private renderBlock(name: string, frame: Frame, level: number): string {
     const chain = frame.context.blocks.get(name);
     const implementation = chain?.[level];
     if (!implementation) return '';
     const template = implementation.template;
-    const scope = new Scope(frame.scope);
+    // A block sees the template's variables, and the loop around it only when declared `scoped`.
+    const scope = new Scope(implementation.scoped ? frame.scope : frame.context.root);
     const blockFrame: Frame = { ...frame, template, texts: this.textsOf(template), scope };
     scope.vars.set(
       'super',
       new PyFunction('super', () => {
         if (!chain[level + 1]) throw new PyError('TemplateRuntimeError', `no parent block called '${name}'.`);
-        return new Markup(this.renderBlock(name, _scoped, frame, level + 1));
+        return new Markup(this.renderBlock(name, frame, level + 1));
       }),
     );
     return this.guard(template, () => this.renderBody(implementation.body, blockFrame));
@@ -661,7 +686,12 @@ class Runtime implements RuntimeContext {
     const chain: Scope[] = [];
     for (let scope: Scope | undefined = frame.scope; scope; scope = scope.parent) chain.unshift(scope);
     const vars = new Map<string, PyValue>();
-    for (const scope of chain) for (const [name, value] of scope.vars) vars.set(name, value);
+    for (const scope of chain) {
+      for (const [name, value] of scope.vars) {
+        if (value instanceof LoopContext && !value.isVisibleToIncludes) vars.delete(name);
+        else vars.set(name, value);
+      }
+    }
     return vars;
   }
 
@@ -703,7 +733,7 @@ class Runtime implements RuntimeContext {
       }
       const output = this.guard(definingFrame.template, () => this.renderBody(body, inner));
       return frame.autoescape ? new Markup(output) : output;
-    });
+    }, { arguments: params.map((p) => p.name), catchKwargs: usesKwargs, catchVarargs: usesVarargs, caller: usesCaller });
   }
 
   private assign(target: Expr, value: PyValue, frame: Frame, statement: SetNode | Statement | undefined): void {
@@ -741,6 +771,7 @@ class Runtime implements RuntimeContext {
   evaluate(expr: Expr, frame: Frame): PyValue {
     switch (expr.kind) {
       case 'Const':
+        if (expr.type === 'string' && expr.raw.includes('\n') && this.newlineSequence !== '\n') return decodeWithNewlines(expr.raw, this.newlineSequence);
         return constantValue(expr.type, expr.value, expr.raw);
       case 'Name':
         return this.lookupName(expr.name, frame);
@@ -786,7 +817,9 @@ class Runtime implements RuntimeContext {
       case 'CondExpr': {
         if (pyTruthy(this.evaluate(expr.test, frame))) return this.evaluate(expr.expr1, frame);
         if (expr.expr2) return this.evaluate(expr.expr2, frame);
-        return this.makeUndefined(`the inline if-expression on line ${this.lineOf(frame, expr.span)} evaluated to false and no else section was defined.`);
+        // Jinja2 compiles this to the plain Undefined class, whatever the environment's undefined is.
+        const where = `line ${this.lineOf(frame, expr.span)}` + (frame.template.source.name ? ` in '${frame.template.source.name}'` : '');
+        return new Undefined('default', `the inline if-expression on ${where} evaluated to false and no else section was defined.`);
       }
       case 'BinOp': {
         const left = this.evaluate(expr.left, frame);
@@ -828,6 +861,7 @@ class Runtime implements RuntimeContext {
     if (local !== undefined) return local;
     const global = frame.context.globals.get(name);
     if (global !== undefined) return global;
+    if (name === 'self') return new TemplateReference((block) => (frame.context.blocks.has(block) ? new PyFunction(block, () => this.renderBlock(block, frame, 0)) : undefined));
     return this.makeUndefined(`'${name}' is undefined`, name);
   }
 
@@ -863,6 +897,15 @@ function constantValue(type: string, value: string | number | boolean | null, ra
   if (type === 'number') {
     const isFloat = !/^0[xob]/i.test(raw) && /[.eE]/.test(raw);
     return isFloat ? new PyFloat(value as number) : (value as number);
+  }
+  return value;
+}
+
+/** Jinja2 turns newlines written inside a string literal (not `\\n` escapes) into newline_sequence. */
+function decodeWithNewlines(raw: string, newlineSequence: string): string {
+  let value = '';
+  for (const match of raw.matchAll(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/gs)) {
+    value += decodeStringLiteral(match[0].slice(1, -1), newlineSequence).value;
   }
   return value;
 }

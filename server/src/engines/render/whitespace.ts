@@ -39,6 +39,12 @@ function computeLineStarts(text: string): number[] {
   return starts;
 }
 
+// Python's whitespace (str.isspace, re's \s): unlike JavaScript's \s it has \x1c-\x1f and \x85 and not the BOM.
+const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const LEADING_SPACE = new RegExp(`^[${PY_SPACE}]*`);
+const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
+const ONLY_SPACE = new RegExp(`^[${PY_SPACE}]+$`);
+
 /**
  * What every piece of template data prints, keyed by the start offset of its Text node (and of a
  * raw block's body). Example with trim_blocks and lstrip_blocks: in "a\n  #% if x %#\nb" the Text
@@ -63,7 +69,7 @@ export function computeTextOutputs(parsed: ParsedTemplate, text: string, syntax:
     let isLineStarting = true;
     if (previous) {
       if (previous.trimRight) {
-        const consumed = /^\s*/.exec(data)![0];
+        const consumed = LEADING_SPACE.exec(data)![0];
         isLineStarting = consumed.endsWith('\n');
         data = data.slice(consumed.length);
       } else if (consumesNewline(previous, syntax, rawOpenTags) && data.startsWith('\n')) {
@@ -77,10 +83,10 @@ export function computeTextOutputs(parsed: ParsedTemplate, text: string, syntax:
     const next = tagByStart.get(end);
     if (next) {
       if (next.trimLeft) {
-        data = data.replace(/\s+$/, '');
+        data = data.replace(TRAILING_SPACE, '');
       } else if (syntax.lstripBlocks && !next.keepLeft && next.kind !== 'variable') {
         const lineStart = data.lastIndexOf('\n') + 1;
-        if ((lineStart > 0 || isLineStarting) && /^\s+$/.test(data.slice(lineStart))) data = data.slice(0, lineStart);
+        if ((lineStart > 0 || isLineStarting) && ONLY_SPACE.test(data.slice(lineStart))) data = data.slice(0, lineStart);
       }
     }
     outputs.set(start, newlineSequence === '\n' ? data : data.replace(/\n/g, newlineSequence));

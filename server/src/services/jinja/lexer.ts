@@ -706,9 +706,9 @@ const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"',
  * normalisation). Unknown escapes such as `\d` stay as written. `\N{...}` names cannot be checked
  * without Unicode's name table: they are kept as written and never reported.
  */
-export function decodeStringLiteral(body: string): { value: string; error?: string } {
-  if (!body.includes('\\') && !body.includes('\r')) return { value: body };
-  const normalized = body.replace(/\r\n?/g, '\n');
+export function decodeStringLiteral(body: string, newlineSequence = '\n'): { value: string; error?: string } {
+  if (!body.includes('\\') && !body.includes('\r') && (newlineSequence === '\n' || !body.includes('\n'))) return { value: body };
+  const normalized = newlineSequence === '\n' ? body.replace(/\r\n?/g, '\n') : body.replace(/\r\n|\r|\n/g, newlineSequence);
   let value = '';
   for (let i = 0; i < normalized.length; i++) {
     const char = normalized[i];
@@ -723,6 +723,9 @@ export function decodeStringLiteral(body: string): { value: string; error?: stri
       i++;
     } else if (next === '\n') {
       i++;
+    } else if (next === '\r' && newlineSequence !== '\n') {
+      // A backslash before a newline written as \r\n or \r joins the lines too.
+      i += normalized[i + 2] === '\n' ? 2 : 1;
     } else if (next >= '0' && next <= '7') {
       let digits = next;
       while (digits.length < 3 && normalized[i + 1 + digits.length] >= '0' && normalized[i + 1 + digits.length] <= '7') digits += normalized[i + 1 + digits.length];
