@@ -418,7 +418,7 @@ describe('template hover', () => {
   it('shows plugin variables as approximate, unset keys as undefined, and node lists by their fields', () => {
     assert.equal(
       hoverText('#{ node_default_gate¦way }#')!.split('\n\n').slice(-3).join('\n\n'),
-      'Derived in plugin.py: `nthhost(data.get("node_cidr", ""), 1)`\n\nValue: approximate: read statically from plugin.py.\n\n*From plugin.py line 18.*',
+      'Derived in plugin.py: `nthhost(data.get("node_cidr", ""), 1)`\n\nValue: derived values approximate (plugin.py read statically; the renderer runs its data() in a trusted workspace with Python).\n\n*From plugin.py line 18.*',
     );
     assert.ok(hoverText('#{ node_vlan_t¦ag }#')!.endsWith('\n\nNot set in cluster.yaml: undefined when rendering.'));
     assert.ok(hoverText('#{ no¦des }#')!.includes(`Value: 2 items with the fields ${SCHEMA_NODE_FIELDS.map((f) => `\`${f}\``).join(', ')}.\n\n*From nodes.yaml line 1.*`));

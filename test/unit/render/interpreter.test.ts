@@ -73,6 +73,7 @@ const CASES: Case[] = [
   { name: 'namespace in loop', template: '#% set ns = namespace(count=0, names=[]) %##% for n in nodes %##% if n.controller %##% set ns.count = ns.count + 1 %##% endif %##% endfor %##{ ns.count }# #{ ns }#', data: { nodes: NODES } },
   { name: 'unpack mismatch', template: '#% for a, b in [[1, 2, 3]] %##{ a }##% endfor %#' },
   { name: 'break continue', template: '#% for x in [1,2,3,4] %##% if x == 2 %##% continue %##% endif %##{ x }##% if x == 3 %##% break %##% endif %#.#% endfor %#', options: { extensions: ['jinja2.ext.loopcontrols'] } },
+  { name: 'do without the extension', template: "a\n#% if false %##% do x %##% endif %#" },
   { name: 'do statement', template: '#% set l = [] %##% do l.append(1) %##{ l }#', options: { extensions: ['jinja2.ext.do'] } },
   { name: 'append via set', template: "#% set names = [] %##% for n in nodes %##% set _ = names.append(n.name) %##% endfor %##{ names | join(',') }#", data: { nodes: NODES } },
   // Macros and call blocks

@@ -218,9 +218,9 @@ cache_size = 1.5
 });
 
 test('options our renderer does not honour are warnings only when set to a non-default value', () => {
-  const quiet = `${MINIMAL}extensions = []\nexec_pre = []\nexec_post = []\nclean = false\nundefined = "chainable"\n[makejinja.internal]\nautoescape = false\n`;
+  const quiet = `${MINIMAL}extensions = ["jinja2.ext.loopcontrols"]\nexec_pre = []\nexec_post = []\nclean = false\nundefined = "chainable"\n[makejinja.internal]\nautoescape = false\n`;
   assert.deepEqual(problemsOf(quiet), []);
-  const loud = `${MINIMAL}extensions = ["jinja2.ext.do"]
+  const loud = `${MINIMAL}extensions = ["jinja2.ext.do", "jinja2.ext.i18n"]
 exec_pre = ["echo hi"]
 exec_post = ["echo bye"]
 clean = true
@@ -229,11 +229,10 @@ undefined = "debug"
 autoescape = true
 `;
   assert.deepEqual(problemsOf(loud), [
-    { message: 'Jinja extensions are not available in the editor renderer; templates that use their tags will fail to render', line: 3, severity: 'warning' },
+    { message: 'the editor renderer implements jinja2.ext.do and jinja2.ext.loopcontrols only, not jinja2.ext.i18n; templates that use their tags will fail to render', line: 3, severity: 'warning' },
     { message: 'shell commands in exec_pre are not run by the editor renderer; run makejinja for them', line: 4, severity: 'warning' },
     { message: 'shell commands in exec_post are not run by the editor renderer; run makejinja for them', line: 5, severity: 'warning' },
     { message: 'clean = true (delete the whole output folder first) is not done by the editor renderer; it only replaces the files it renders', line: 6, severity: 'warning' },
-    { message: 'undefined = "debug" is not available in the editor renderer; undefined names render as with "default"', line: 7, severity: 'warning' },
     { message: 'internal.autoescape = true (HTML escaping of every printed value) is not available in the editor renderer', line: 9, severity: 'warning' },
   ]);
 });

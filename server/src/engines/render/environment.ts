@@ -9,7 +9,7 @@ import { renderParsedTemplate } from './interpreter';
 import { prepareSource, type PreparedSource } from './whitespace';
 
 export interface EnvironmentOptions {
-  /** Delimiters, trim_blocks and lstrip_blocks. Line statement and line comment prefixes are refused. */
+  /** Delimiters, line statement and line comment prefixes, trim_blocks and lstrip_blocks. */
   syntax: JinjaSyntax;
   keepTrailingNewline: boolean;
   newlineSequence: '\n' | '\r\n' | '\r';
@@ -66,11 +66,7 @@ export interface CompiledTemplate {
 export class TemplateEnvironment {
   private readonly cache = new Map<string, CompiledTemplate>();
 
-  constructor(readonly options: EnvironmentOptions) {
-    if (options.syntax.lineStatementPrefix !== undefined || options.syntax.lineCommentPrefix !== undefined) {
-      throw new PyError('NotImplementedError', 'line statement and line comment prefixes are not supported by this renderer');
-    }
-  }
+  constructor(readonly options: EnvironmentOptions) {}
 
   /** Renders a template by loader name with extra variables (makejinja's file-specific data). */
   render(name: string, vars: ReadonlyMap<string, PyValue> = new Map()): string {

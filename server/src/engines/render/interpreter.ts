@@ -44,6 +44,7 @@ import {
 } from './pyValues';
 import { BUILTIN_TESTS } from './tests';
 import { computeTextOutputs } from './whitespace';
+import { enablesExtension } from './extensions';
 
 /** Renders a compiled template with extra variables; errors carry the template and line. */
 export function renderParsedTemplate(environment: TemplateEnvironment, template: CompiledTemplate, vars: ReadonlyMap<string, PyValue>): string {
@@ -375,6 +376,15 @@ class Runtime implements RuntimeContext {
     if (this.checkedTemplates.has(template)) return;
     this.checkedTemplates.add(template);
     walkNodes(template.parsed.body, (node, parents) => {
+      if (node.kind === 'Do' || node.kind === 'Break' || node.kind === 'Continue') {
+        // Without their extension these tags are unknown to Jinja2's parser: the whole template fails.
+        try {
+          this.requireExtension(node.kind === 'Do' ? 'do' : 'loopcontrols', node.kind.toLowerCase());
+        } catch (error) {
+          throw this.errorAt(template, node.openTagSpan, error);
+        }
+        return;
+      }
       if (node.kind !== 'Filter' && node.kind !== 'Test') return;
       const known = node.kind === 'Filter' ? this.filters.has(node.name) : this.tests.has(node.name);
       if (!node.name || known || isInSoftFrame(node, parents)) return;
@@ -559,24 +569,22 @@ class Runtime implements RuntimeContext {
         return this.renderBody(statement.body, { ...frame, autoescape: enabled });
       }
       case 'Do':
-        this.requireExtension('jinja2.ext.do', 'do');
+        this.requireExtension('do', 'do');
         this.evaluate(statement.expr, frame);
         return '';
       case 'Break':
       case 'Continue':
-        this.requireExtension('jinja2.ext.loopcontrols', statement.kind.toLowerCase());
+        this.requireExtension('loopcontrols', statement.kind.toLowerCase());
         throw new LoopControl(statement.kind === 'Break' ? 'break' : 'continue');
       case 'InvalidTag':
         throw new PyError('TemplateSyntaxError', `Encountered unknown tag '${statement.keyword}'.`);
     }
   }
 
-  private requireExtension(extension: string, tag: string): void {
-    const extensions = this.environment.options.extensions ?? [];
-    const short = extension.replace('jinja2.ext.', '');
-    if (!extensions.some((e) => e === extension || e === short || e.endsWith(`.${short}`) || (short === 'loopcontrols' && e.endsWith('LoopControlExtension')) || (short === 'do' && e.endsWith('ExprStmtExtension')))) {
-      throw new PyError('TemplateSyntaxError', `Encountered unknown tag '${tag}'. Jinja was looking for the following tags: ... (enable ${extension} in makejinja.toml's extensions)`);
-    }
+  /** `do`, `break` and `continue` are tags of Jinja extensions: without them Jinja2 does not know the tag. */
+  private requireExtension(feature: 'do' | 'loopcontrols', tag: string): void {
+    if (enablesExtension(this.environment.options.extensions ?? [], feature)) return;
+    throw new PyError('TemplateSyntaxError', `Encountered unknown tag '${tag}'. (It needs jinja2.ext.${feature} in makejinja.toml's extensions.)`);
   }
 
   private output(value: PyValue, frame: Frame): string {

@@ -4,6 +4,7 @@
 import type { JinjaSyntax } from '../../services/jinja/syntax';
 import type * as SmolToml from 'smol-toml' with { 'resolution-mode': 'import' };
 import { closestName } from '../../services/text/didYouMean';
+import { unsupportedExtensions } from './extensions';
 
 // smol-toml declares its types as an ES module only, but its package also ships a CommonJS build
 // (exports.require: dist/index.cjs); this CommonJS module loads that build.
@@ -198,12 +199,14 @@ const TOP_LEVEL: Record<string, OptionSpec> = {
   extensions: {
     kind: 'stringList',
     apply: (c, v) => (c.extensions = v as string[]),
-    unsupported: (v) => ((v as string[]).length > 0 ? 'Jinja extensions are not available in the editor renderer; templates that use their tags will fail to render' : undefined),
+    unsupported: (v) => {
+      const missing = unsupportedExtensions(v as string[]);
+      return missing.length > 0 ? `the editor renderer implements jinja2.ext.do and jinja2.ext.loopcontrols only, not ${missing.join(', ')}; templates that use their tags will fail to render` : undefined;
+    },
   },
   undefined: {
     kind: 'undefinedMode',
     apply: (c, v) => (c.undefined = v as UndefinedMode),
-    unsupported: (v) => (v === 'debug' ? 'undefined = "debug" is not available in the editor renderer; undefined names render as with "default"' : undefined),
   },
   exec_pre: {
     kind: 'stringList',

@@ -44,6 +44,7 @@ const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u
 const LEADING_SPACE = new RegExp(`^[${PY_SPACE}]*`);
 const TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
 const ONLY_SPACE = new RegExp(`^[${PY_SPACE}]+$`);
+const LINE_COMMENT_LEAD = new RegExp(`[${PY_SPACE.replace('\\n', '').replace('\\r', '')}]+$`);
 
 /**
  * What every piece of template data prints, keyed by the start offset of its Text node (and of a
@@ -68,7 +69,15 @@ export function computeTextOutputs(parsed: ParsedTemplate, text: string, syntax:
     const previous = tagByEnd.get(start);
     let isLineStarting = true;
     if (previous) {
-      if (previous.trimRight) {
+      if (previous.kind === 'lineStatement') {
+        // A line statement ends with `\s*(\n|$)`: the whitespace after it through its last newline.
+        const run = LEADING_SPACE.exec(data)![0];
+        const cut = run.length === data.length ? run.length : run.lastIndexOf('\n') + 1;
+        data = data.slice(cut);
+        isLineStarting = true;
+      } else if (previous.kind === 'lineComment') {
+        isLineStarting = false;
+      } else if (previous.trimRight) {
         const consumed = LEADING_SPACE.exec(data)![0];
         isLineStarting = consumed.endsWith('\n');
         data = data.slice(consumed.length);
@@ -82,7 +91,13 @@ export function computeTextOutputs(parsed: ParsedTemplate, text: string, syntax:
     // Before the next tag: `-` strips all whitespace; lstrip_blocks strips the indentation of a block or comment tag.
     const next = tagByStart.get(end);
     if (next) {
-      if (next.trimLeft) {
+      if (next.kind === 'lineStatement') {
+        // The prefix's pattern `^[ \t\v]*prefix` takes the indentation with it.
+        data = data.replace(/[ \t\v]*$/, '');
+      } else if (next.kind === 'lineComment') {
+        // `(?:^|(?<=\S))[^\S\r\n]*prefix`: the spaces before a line comment go with it.
+        data = data.replace(LINE_COMMENT_LEAD, '');
+      } else if (next.trimLeft) {
         data = data.replace(TRAILING_SPACE, '');
       } else if (syntax.lstripBlocks && !next.keepLeft && next.kind !== 'variable') {
         const lineStart = data.lastIndexOf('\n') + 1;

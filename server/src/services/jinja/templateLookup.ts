@@ -385,7 +385,7 @@ export function variableMarkdown(variable: TemplateVariable, readTextOf?: ReadTe
       break;
     }
     case 'plugin.py':
-      parts.push(variable.isSecret ? 'Value: secret, hidden.' : 'Value: approximate: read statically from plugin.py.');
+      parts.push(variable.isSecret ? 'Value: secret, hidden.' : 'Value: derived values approximate (plugin.py read statically; the renderer runs its data() in a trusted workspace with Python).');
       parts.push(`*From ${where}.*`);
       break;
     case 'makejinja':
