@@ -2,7 +2,16 @@
 // registrations. Starts the server only in a cluster-template workspace or when one of its files opens.
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { configStatusNotification, readyNotification, recheckRequest, SERVER_NODE_FLAGS, type ConfigStatusParams } from '../../server/src/protocol';
+import {
+  configStatusNotification,
+  readyNotification,
+  recheckRequest,
+  SERVER_NODE_FLAGS,
+  trustGrantedNotification,
+  type ConfigStatusParams,
+  type RenderInitializationOptions,
+} from '../../server/src/protocol';
+import { registerRenderCommands } from './commands/render';
 import { ConfigStatusBar } from './statusBar';
 
 const OUTPUT_NAME = 'Cluster Template';
@@ -63,7 +72,15 @@ export class ExtensionContextState {
         else await vscode.commands.executeCommand('workbench.actions.view.problems');
       }),
       vscode.commands.registerCommand('clusterTemplate.internal.whenReady', () => this.ready),
+      ...registerRenderCommands({ client: () => this.runningClient(), output: this.output }),
+      // The server stops approximating derived data and allows writes from now on.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification(trustGrantedNotification)),
     );
+  }
+
+  private async runningClient(): Promise<LanguageClient> {
+    if (!this.client) await this.startClient();
+    return this.client!;
   }
 
   private async isClusterTemplateWorkspace(): Promise<boolean> {
@@ -94,7 +111,11 @@ export class ExtensionContextState {
       ],
       synchronize: { configurationSection: 'clusterTemplate' },
       outputChannel: this.output,
-      initializationOptions: { settings: vscode.workspace.getConfiguration('clusterTemplate') },
+      initializationOptions: {
+        settings: vscode.workspace.getConfiguration('clusterTemplate'),
+        isTrusted: vscode.workspace.isTrusted,
+        storagePath: this.context.storageUri?.fsPath,
+      } satisfies RenderInitializationOptions & { settings: unknown },
     };
     this.client = new LanguageClient('clusterTemplate', 'Cluster Template Language Server', serverOptions, clientOptions);
     this.context.subscriptions.push(

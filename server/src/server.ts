@@ -8,6 +8,7 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  type CancellationToken,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -33,14 +34,37 @@ import {
   templateSymbolHandler,
   type TemplateHandlerDeps,
 } from './handlers/templateHandlers';
-import { nodeFileReader } from './host/fileReader';
-import { configStatusNotification, readyNotification, recheckRequest, type ConfigFileStatus, type ConfigStatusParams } from './protocol';
+import {
+  applyRenderPlanHandler,
+  renderDiagnosticsOf,
+  renderedContentHandler,
+  renderPlanHandler,
+  renderPreviewHandler,
+  type RenderHandlerDeps,
+} from './handlers/renderHandlers';
+import { nodeOutputWriter } from './host/atomicWrite';
+import { nodeFileReader, type FileReader } from './host/fileReader';
+import { findPluginDataScript, nodeProcessRunner } from './host/processRunner';
+import {
+  applyRenderPlanRequest,
+  configStatusNotification,
+  readyNotification,
+  recheckRequest,
+  renderedContentRequest,
+  renderPlanRequest,
+  renderPreviewRequest,
+  trustGrantedNotification,
+  type ConfigFileStatus,
+  type ConfigStatusParams,
+  type RenderInitializationOptions,
+} from './protocol';
 import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
 import { toUnusedKeyDiagnostics, unusedKeyHints } from './services/jinja/keyReferences';
 import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './settings';
 import { CoalescingRunner } from './workspace/coalescingRunner';
 import { ConfigFileStore } from './workspace/configFiles';
 import { configKindOf } from './workspace/configWorkspace';
+import { RenderSession, workspaceRendererLoader } from './workspace/renderSession';
 import { isTemplatePath, TemplateStore } from './workspace/templateStore';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -67,6 +91,35 @@ const openDocuments = {
     return document ? { text: document.getText(), version: document.version } : undefined;
   },
 };
+
+/** Workspace trust and the storage folder, from the client (initializationOptions, trustGranted). */
+let isTrusted = false;
+let storagePath: string | undefined;
+/** The renderer reads what the editor shows: an open document's unsaved text over the disk. */
+const renderReader: FileReader & Required<Pick<FileReader, 'readBytes'>> = {
+  ...nodeFileReader,
+  readText: async (filePath) => openDocuments.get(filePath)?.text ?? nodeFileReader.readText(filePath),
+  readBytes: (filePath) => nodeFileReader.readBytes!(filePath),
+};
+const renderSession = new RenderSession({
+  reader: renderReader,
+  loadRenderer: workspaceRendererLoader(renderReader, nodeProcessRunner, () => ({ ...process.env }) as Record<string, string>, findPluginDataScript()),
+  writer: nodeOutputWriter,
+  storagePath: () => storagePath,
+  isTrusted: () => isTrusted,
+  pythonPath: () => settings.render.pythonPath,
+  onProblemsChanged: (templatePaths) => templatePaths.forEach((filePath) => void publishRenderProblems(filePath)),
+  now: () => performance.now(),
+});
+
+/** Render problems of a template: an open one gets them with its own diagnostics, a closed one alone. */
+async function publishRenderProblems(filePath: string): Promise<void> {
+  // cluster.yaml and nodes.yaml have their own publish, whose checks already report what breaks loading them.
+  if (configKindOf(filePath)) return;
+  const uri = URI.file(filePath).toString();
+  if (documents.get(uri) && isTemplatePath(filePath)) return scheduleTemplateCheck(uri);
+  connection.sendDiagnostics({ uri, diagnostics: renderDiagnosticsOf(renderSession.problemsFor(filePath), await nodeFileReader.readText(filePath)) });
+}
 
 async function checkRoot(root: string): Promise<void> {
   const check = await store.checkRoot(root, openDocuments);
@@ -116,6 +169,8 @@ async function checkTemplate(uri: string): Promise<void> {
   const analysis = await templates.analyze(URI.parse(uri).fsPath, document.getText(), openDocuments);
   if (documents.get(uri)?.version !== version) return;
   const diagnostics = analysis && settings.validation.enable ? toLspDiagnostics(document, analysis.problems, {}) : [];
+  // One publish per template: the last render's problems go with the template's own diagnostics.
+  diagnostics.push(...renderDiagnosticsOf(renderSession.problemsFor(URI.parse(uri).fsPath), document.getText()));
   connection.sendDiagnostics({ uri, version, diagnostics });
 }
 
@@ -142,6 +197,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   if (folders.length === 0 && params.rootUri) folders.push(URI.parse(params.rootUri).fsPath);
   roots = folders;
   if (params.initializationOptions?.settings) settings = readSettings(params.initializationOptions.settings);
+  const renderOptions = (params.initializationOptions ?? {}) as RenderInitializationOptions;
+  // Untrusted unless the client says otherwise: no writes and no plugin.py run by default.
+  isTrusted = renderOptions.isTrusted === true;
+  storagePath = typeof renderOptions.storagePath === 'string' ? renderOptions.storagePath : undefined;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -198,6 +257,7 @@ connection.onDidChangeConfiguration(async (change) => {
   settings = fromPush !== undefined ? readSettings(fromPush) : hasConfigurationCapability ? readSettings(await connection.workspace.getConfiguration('clusterTemplate')) : settings;
   store.invalidate();
   templates.invalidate();
+  renderSession.reset();
   for (const root of knownRoots()) void scheduleCheck(root);
 });
 
@@ -216,6 +276,7 @@ connection.onDidChangeWatchedFiles(async (params) => {
   for (const change of params.changes) {
     const filePath = URI.parse(change.uri).fsPath;
     store.fileChanged(filePath);
+    renderSession.fileChanged(filePath);
     const templateRoot = await templates.rootOf(filePath);
     if (templateRoot && isTemplatePath(filePath) && change.type === FileChangeType.Changed) {
       // An edited template: re-index just it (an open one is re-indexed as it is typed).
@@ -248,6 +309,7 @@ function rootOfDocument(uri: string): string | undefined {
 }
 
 function onDocumentText(uri: string): void {
+  renderSession.fileChanged(URI.parse(uri).fsPath);
   const root = rootOfDocument(uri);
   if (root) void scheduleCheck(root);
   else if (isTemplatePath(URI.parse(uri).fsPath)) void scheduleTemplateCheck(uri);
@@ -257,12 +319,15 @@ documents.onDidChangeContent((event) => onDocumentText(event.document.uri));
 documents.onDidClose((event) => {
   // The file on disk is what counts once the editor closes a config file; a closed template is not checked.
   store.fileChanged(URI.parse(event.document.uri).fsPath);
+  renderSession.fileChanged(URI.parse(event.document.uri).fsPath);
   const root = rootOfDocument(event.document.uri);
   if (root) void scheduleCheck(root);
   const filePath = URI.parse(event.document.uri).fsPath;
   if (isTemplatePath(filePath)) {
     templates.forget(filePath);
-    connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+    renderSession.forgetPreview(filePath);
+    // Render problems stay visible on a closed template until the next render.
+    void publishRenderProblems(filePath);
   }
 });
 
@@ -296,6 +361,22 @@ connection.onRequest(
     return currentStatus();
   }),
 );
+
+const renderDeps: RenderHandlerDeps = { session: renderSession, textOf: (filePath) => renderReader.readText(filePath), rootOf: (filePath) => templates.rootOf(filePath) };
+/** safeHandler for the render requests, which also take the request's cancellation token. */
+function withToken<P, R>(method: string, empty: R, handler: (params: P, token: CancellationToken) => Promise<R>) {
+  return (params: P, token: CancellationToken): Promise<R> => safeHandler(method, log, empty, (p: P) => handler(p, token))(params);
+}
+const failedRender = 'The render failed unexpectedly; the Cluster Template output has the details.';
+connection.onRequest(renderPlanRequest, withToken('clusterTemplate/renderPlan', { planId: '', files: [], errors: [], notes: [failedRender], durationMs: 0 }, renderPlanHandler(renderDeps)));
+connection.onRequest(renderedContentRequest, safeHandler('clusterTemplate/renderedContent', log, { text: '' }, renderedContentHandler(renderDeps)));
+connection.onRequest(applyRenderPlanRequest, withToken('clusterTemplate/applyRenderPlan', { written: [], removed: [], skipped: [], errors: [failedRender] }, applyRenderPlanHandler(renderDeps)));
+connection.onRequest(renderPreviewRequest, withToken('clusterTemplate/renderPreview', { error: { line: 1, message: failedRender }, notes: [] }, renderPreviewHandler(renderDeps)));
+connection.onNotification(trustGrantedNotification, () => {
+  isTrusted = true;
+  // Derived data changes from static to plugin.py's real data().
+  renderSession.reset();
+});
 
 process.on('uncaughtException', (error) => log(`[error] uncaught: ${error.stack ?? String(error)}`));
 documents.listen(connection);

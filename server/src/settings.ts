@@ -10,19 +10,27 @@ export interface ServerSettings {
     /** Use the workspace's own schema (.taskfiles/template/resources/*.schema.cue or .json) to decide which keys exist. */
     useWorkspaceSchema: boolean;
   };
+  render: {
+    /** The Python interpreter that runs the workspace's plugin.py data() in a trusted workspace. */
+    pythonPath: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   validation: { enable: true },
   schema: { useWorkspaceSchema: true },
+  render: { pythonPath: 'python3' },
 };
 
 /** Settings from the client, with defaults for anything missing or of the wrong type. */
 export function readSettings(raw: unknown): ServerSettings {
   const section = (raw && typeof raw === 'object' ? raw : {}) as Record<string, Record<string, unknown> | undefined>;
   const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
+  // An empty path means "the default", as the Settings UI leaves a cleared text box.
+  const text = (value: unknown, fallback: string): string => (typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback);
   return {
     validation: { enable: bool(section.validation?.enable, DEFAULT_SETTINGS.validation.enable) },
     schema: { useWorkspaceSchema: bool(section.schema?.useWorkspaceSchema, DEFAULT_SETTINGS.schema.useWorkspaceSchema) },
+    render: { pythonPath: text(section.render?.pythonPath, DEFAULT_SETTINGS.render.pythonPath) },
   };
 }

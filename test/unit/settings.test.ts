@@ -25,6 +25,10 @@ describe('settings', () => {
     assert.deepEqual(readSettings({ validation: { enable: 'no' }, schema: { useWorkspaceSchema: false } }), {
       validation: { enable: true },
       schema: { useWorkspaceSchema: false },
+      render: { pythonPath: 'python3' },
     });
+    assert.equal(readSettings({ render: { pythonPath: ' /usr/bin/python3 ' } }).render.pythonPath, '/usr/bin/python3');
+    assert.equal(readSettings({ render: { pythonPath: '' } }).render.pythonPath, 'python3');
+    assert.equal(readSettings({ render: { pythonPath: 3 } }).render.pythonPath, 'python3');
   });
 });

@@ -2,6 +2,7 @@
 // macros, call blocks, include/import/extends. Values follow pyValues.ts; operators, attributes,
 // filters and tests come from their own modules. No I/O: templates come from the environment.
 import type {
+  BlockNode,
   CallArguments,
   Expr,
   FilterExpr,
@@ -245,8 +246,11 @@ class TemplateModule extends PyObject {
 // ---------------------------------------------------------------------------------------------
 // The runtime
 
-/** Builtin plus plugin filters and tests, merged once per environment. */
-const callablesByEnvironment = new WeakMap<TemplateEnvironment, { filters: ReadonlyMap<string, FilterFunction>; tests: ReadonlyMap<string, TestFunction> }>();
+/** Builtin plus plugin globals, filters and tests, merged once per environment. */
+const callablesByEnvironment = new WeakMap<
+  TemplateEnvironment,
+  { globals: ReadonlyMap<string, PyValue>; filters: ReadonlyMap<string, FilterFunction>; tests: ReadonlyMap<string, TestFunction> }
+>();
 
 class Runtime implements RuntimeContext {
   readonly undefinedMode;
@@ -263,18 +267,20 @@ class Runtime implements RuntimeContext {
   constructor(readonly environment: TemplateEnvironment) {
     const options = environment.options;
     this.undefinedMode = options.undefinedMode;
-    // Fresh per render: cycler/lipsum state must not carry over from one render to the next.
-    const globals = builtinGlobals();
-    for (const [name, value] of options.globals) globals.set(name, value);
-    this.globals = globals;
     let callables = callablesByEnvironment.get(environment);
     if (!callables) {
+      // Once per environment, like Jinja's env.globals: the builtin globals are stateless factories
+      // (cycler() makes a new cycler), so sharing them across renders changes no output.
+      const globals = builtinGlobals();
+      for (const [name, value] of options.globals) globals.set(name, value);
       callables = {
+        globals,
         filters: options.filters ? new Map([...BUILTIN_FILTERS, ...options.filters]) : BUILTIN_FILTERS,
         tests: options.tests ? new Map([...BUILTIN_TESTS, ...options.tests]) : BUILTIN_TESTS,
       };
       callablesByEnvironment.set(environment, callables);
     }
+    this.globals = callables.globals;
     this.filters = callables.filters;
     this.tests = callables.tests;
   }
@@ -400,8 +406,7 @@ class Runtime implements RuntimeContext {
   renderRoot(context: TemplateContext): string {
     const template = context.template;
     const frame: Frame = { context, template, texts: context.texts, scope: context.root, autoescape: this.environment.options.autoescape ?? false };
-    for (const node of collectNodes(template.parsed.body)) {
-      if (node.kind !== 'Block') continue;
+    for (const node of blocksOf(template)) {
       const chain = context.blocks.get(node.name) ?? [];
       chain.push({ template, body: node.body, scoped: node.scoped });
       context.blocks.set(node.name, chain);
@@ -945,6 +950,18 @@ function compare(op: string, left: PyValue, right: PyValue): boolean {
       return !pyContains(right, left);
   }
   throw new PyError('TemplateSyntaxError', `unknown operator ${op}`);
+}
+
+const blocksByTemplate = new WeakMap<CompiledTemplate, BlockNode[]>();
+
+/** The template's `block` statements, found once per parsed template. */
+function blocksOf(template: CompiledTemplate): BlockNode[] {
+  let blocks = blocksByTemplate.get(template);
+  if (!blocks) {
+    blocks = collectNodes(template.parsed.body).filter((node): node is BlockNode => node.kind === 'Block');
+    blocksByTemplate.set(template, blocks);
+  }
+  return blocks;
 }
 
 const namesByBody = new WeakMap<Statement[], Set<string>>();

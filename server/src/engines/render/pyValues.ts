@@ -115,6 +115,8 @@ export abstract class PyObject {
   getAttribute(_name: string): PyValue | undefined {
     return undefined;
   }
+  /** Python's repr() when it differs from str() (a date: datetime.date(2024, 1, 1)). */
+  toPyRepr?(): string;
   /** Python's str(); objects without their own print like Python's default repr. */
   toPyString(): string {
     return `<${this.typeName} object>`;
@@ -391,6 +393,7 @@ export function pyRepr(value: PyValue): string {
   }
   // Every Undefined class inherits Undefined.__repr__.
   if (value instanceof Undefined) return 'Undefined';
+  if (value instanceof PyObject && value.toPyRepr) return value.toPyRepr();
   return pyStr(value);
 }
 
