@@ -2,7 +2,7 @@
 // persistent profile under .vscode-test/run/, and serves the example/ folder itself (edits are
 // real) at http://127.0.0.1:$PORT (default 8080) until Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +17,23 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
+/**
+ * The example's templates call age_key('public'); a real repository gets age.key from `task init`.
+ * A throwaway key for the example (git-ignored there), made with age-keygen when it is installed.
+ */
+function ensureExampleAgeKey() {
+  const keyFile = join(workspace, 'age.key');
+  if (existsSync(keyFile)) return;
+  const made = spawnSync('age-keygen', ['-o', keyFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (made.status === 0) {
+    chmodSync(keyFile, 0o600);
+    console.log('start: created example/age.key, a throwaway key for the example workspace');
+  } else {
+    console.log('start: example/age.key is missing and age-keygen is not installed (apt-get install age);\n' +
+      '       rendering the example stops at age_key() until a key is there');
+  }
+}
+
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.status !== 0) {
@@ -26,6 +43,7 @@ function run(command, args, options = {}) {
 }
 
 run('npm', ['run', 'package']);
+ensureExampleAgeKey();
 run('bash', [join(root, 'scripts', 'install-code-server.sh'), '--without-chromium']);
 
 // One profile that survives restarts (settings, open editors); --config keeps code-server away
