@@ -12,6 +12,7 @@ import { nativePluginCallables, type DeclaredPluginCallables, type PluginFileAcc
 import {
   PyDict,
   PyError,
+  PySlice,
   PyFloat,
   PyFunction,
   PyObject,
@@ -36,6 +37,8 @@ import {
   type PyValue,
   type RuntimeContext,
 } from './pyValues';
+import { pythonAttribute } from './methods';
+import { binaryOp, pyContains, pythonGetitem } from './operators';
 
 /** A plugin named in makejinja.toml and the module file it resolves to (read by the caller). */
 export interface PluginSource {
@@ -1252,6 +1255,21 @@ class StaticInterpreter {
   private steps = 0;
   private depth = 0;
   private readonly natives: Map<string, PyValue>;
+  /** What methods of builtin values (methods.ts) need from their caller: calls back into this interpreter. */
+  private readonly runtime: RuntimeContext = {
+    undefinedMode: 'strict',
+    makeUndefined: (hint, name) => new Undefined('strict', hint, name),
+    getattr: (obj, name) => this.attribute(obj, name, 0),
+    getitem: (obj, key) => pythonGetitem(obj, key),
+    callFilter: (name) => {
+      throw new Unsupported(`the Jinja filter ${name}`, 0);
+    },
+    callTest: (name) => {
+      throw new Unsupported(`the Jinja test ${name}`, 0);
+    },
+    call: (callee, args, kwargs) => this.callValue(callee, args, kwargs ?? new Map(), 0),
+    globals: new Map(),
+  };
 
   constructor(root: string, files: PluginFileAccess) {
     const builtins = new Scope();
@@ -1375,7 +1393,7 @@ class StaticInterpreter {
           const right = this.eval(statement.value, scope);
           // list += iterable extends in place, as Python's __iadd__ does.
           if (statement.op === '+' && isList(current)) current.push(...pyIterate(right));
-          else this.assign(statement.target, binary(statement.op, current, right), scope);
+          else this.assign(statement.target, binary(statement.op, current, right, statement.line), scope);
           break;
         }
         case 'if': {
@@ -1494,9 +1512,9 @@ class StaticInterpreter {
         const obj = this.eval(expr.obj, scope);
         if (expr.index.k === 'slice') {
           const part = (e: Expr | undefined): PyValue => (e ? this.eval(e, scope) : null);
-          return slice(obj, part(expr.index.lower), part(expr.index.upper), part(expr.index.step));
+          return pythonGetitem(obj, new PySlice(part(expr.index.lower), part(expr.index.upper), part(expr.index.step)));
         }
-        return subscript(obj, this.eval(expr.index, scope));
+        return pythonGetitem(obj, this.eval(expr.index, scope));
       }
       case 'call': {
         const args = expr.args.map((arg) => this.eval(arg, scope));
@@ -1508,7 +1526,7 @@ class StaticInterpreter {
         return this.callValue(this.eval(expr.fn, scope), args, kwargs, expr.line);
       }
       case 'bin':
-        return binary(expr.op, this.eval(expr.left, scope), this.eval(expr.right, scope));
+        return binary(expr.op, this.eval(expr.left, scope), this.eval(expr.right, scope), expr.line);
       case 'unary': {
         const value = this.eval(expr.operand, scope);
         if (expr.op === '+') return value;
@@ -1591,7 +1609,7 @@ class StaticInterpreter {
     if (callee instanceof StaticFunction) return this.callFunction(callee, args, kwargs);
     if (callee instanceof BoundMethod) return this.callFunction(callee.fn, args, kwargs, callee.self);
     if (callee instanceof StaticClass) throw new Unsupported(`creating ${callee.name} objects`, line);
-    if (callee instanceof PyFunction) throw new Unsupported(`calling ${callee.name}`, line);
+    if (callee instanceof PyFunction) return callee.impl(this.runtime, args, kwargs);
     throw new PyError('TypeError', `'${typeName(callee)}' object is not callable`);
   }
 
@@ -1607,8 +1625,9 @@ class StaticInterpreter {
       if (name === 'args') return tuple([obj.error.message]);
       throw new Unsupported(`exception attribute ${name}`, line);
     }
-    const method = valueMethod(obj, name, this);
-    if (method) return method;
+    // str, list, dict, tuple and number methods: the same ones templates call (methods.ts).
+    const attribute = pythonAttribute(obj, name);
+    if (attribute !== undefined) return attribute;
     throw new PyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`);
   }
 }
@@ -1680,47 +1699,8 @@ function normalizeIndex(length: number, key: PyValue): number {
   if (typeof key !== 'number' && typeof key !== 'boolean') throw new PyError('TypeError', `list indices must be integers or slices, not ${typeName(key)}`);
   const index = numberOf(key);
   const normalized = index < 0 ? index + length : index;
-  if (normalized < 0 || normalized >= length) throw new PyError('IndexError', 'list index out of range');
+  if (normalized < 0 || normalized >= length) throw new PyError('IndexError', 'list assignment index out of range');
   return normalized;
-}
-
-function subscript(obj: PyValue, key: PyValue): PyValue {
-  if (obj instanceof PyDict) {
-    const hashed = hashKey(key);
-    if (!obj.has(hashed)) throw new PyError('KeyError', pyRepr(key));
-    return obj.get(hashed)!;
-  }
-  if (Array.isArray(obj)) return obj[normalizeIndex(obj.length, key)];
-  const text = stringOf(obj);
-  if (text !== undefined) {
-    const chars = Array.from(text);
-    if (typeof key !== 'number') throw new PyError('TypeError', `string indices must be integers, not '${typeName(key)}'`);
-    const index = key < 0 ? key + chars.length : key;
-    if (index < 0 || index >= chars.length) throw new PyError('IndexError', 'string index out of range');
-    return chars[index];
-  }
-  throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
-}
-
-function slice(obj: PyValue, lower: PyValue, upper: PyValue, step: PyValue): PyValue {
-  const text = stringOf(obj);
-  const items = text !== undefined ? Array.from(text) : Array.isArray(obj) ? obj : undefined;
-  if (!items) throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
-  const stride = step === null ? 1 : (step as number);
-  if (stride === 0) throw new PyError('ValueError', 'slice step cannot be zero');
-  const length = items.length;
-  const clamp = (value: PyValue, fallback: number): number => {
-    if (value === null) return fallback;
-    let n = value as number;
-    if (n < 0) n += length;
-    return stride > 0 ? Math.min(Math.max(n, 0), length) : Math.min(Math.max(n, -1), length - 1);
-  };
-  const start = clamp(lower, stride > 0 ? 0 : length - 1);
-  const stop = clamp(upper, stride > 0 ? length : -1);
-  const out: PyValue[] = [];
-  for (let i = start; stride > 0 ? i < stop : i > stop; i += stride) out.push(items[i]);
-  if (text !== undefined) return out.join('');
-  return isTuple(obj) ? tuple(out) : out;
 }
 
 function compare(op: string, left: PyValue, right: PyValue): boolean {
@@ -1739,7 +1719,7 @@ function compare(op: string, left: PyValue, right: PyValue): boolean {
       return pyCompare(left, right, '>=') >= 0;
     case 'in':
     case 'not in': {
-      const isIn = contains(right, left);
+      const isIn = pyContains(right, left);
       return op === 'in' ? isIn : !isIn;
     }
     case 'is':
@@ -1755,43 +1735,24 @@ function isSame(a: PyValue, b: PyValue): boolean {
   return a === b;
 }
 
-function contains(container: PyValue, item: PyValue): boolean {
-  const text = stringOf(container);
-  if (text !== undefined) {
-    const needle = stringOf(item);
-    if (needle === undefined) throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
-    return text.includes(needle);
+/** Python's binary operators: Jinja's share operators.ts; the bitwise ones and dict union are plugin-only. */
+function binary(op: string, left: PyValue, right: PyValue, line: number): PyValue {
+  switch (op) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '//':
+    case '%':
+    case '**':
+      return binaryOp(op, left, right);
   }
-  if (container instanceof PyDict) return container.has(hashKey(item));
-  if (Array.isArray(container)) return container.some((element) => pyEquals(element, item));
-  throw new PyError('TypeError', `argument of type '${typeName(container)}' is not iterable`);
-}
-
-function binary(op: string, left: PyValue, right: PyValue): PyValue {
-  const isNum = (v: PyValue): v is number | boolean | PyFloat => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
-  if (isNum(left) && isNum(right)) {
+  if (op === '|' && left instanceof PyDict && right instanceof PyDict) return PyDict.of([...left, ...right]);
+  const isInt = (v: PyValue): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+  if (isInt(left) && isInt(right)) {
     const a = numberOf(left);
     const b = numberOf(right);
-    const isFloat = left instanceof PyFloat || right instanceof PyFloat;
-    const result = (value: number): PyValue => (isFloat ? new PyFloat(value) : value);
     switch (op) {
-      case '+':
-        return result(a + b);
-      case '-':
-        return result(a - b);
-      case '*':
-        return result(a * b);
-      case '/':
-        if (b === 0) throw new PyError('ZeroDivisionError', 'division by zero');
-        return new PyFloat(a / b);
-      case '//':
-        if (b === 0) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
-        return result(Math.floor(a / b));
-      case '%':
-        if (b === 0) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
-        return result(a - b * Math.floor(a / b));
-      case '**':
-        return isFloat || b < 0 ? new PyFloat(a ** b) : a ** b;
       case '&':
         return a & b;
       case '|':
@@ -1804,159 +1765,12 @@ function binary(op: string, left: PyValue, right: PyValue): PyValue {
         return Math.floor(a / 2 ** b);
     }
   }
-  const textLeft = stringOf(left);
-  const textRight = stringOf(right);
-  if (op === '+' && textLeft !== undefined && textRight !== undefined) return textLeft + textRight;
-  if (op === '+' && Array.isArray(left) && Array.isArray(right) && isTuple(left) === isTuple(right)) {
-    return isTuple(left) ? tuple([...left, ...right]) : [...left, ...right];
-  }
-  if (op === '*' && (typeof right === 'number' || typeof left === 'number')) {
-    const [sequence, count] = typeof right === 'number' ? [left, right] : [right, left as number];
-    const text = stringOf(sequence);
-    if (text !== undefined) return text.repeat(Math.max(0, count));
-    if (Array.isArray(sequence)) return Array.from({ length: Math.max(0, count) }, () => sequence).flat();
-  }
-  if (op === '|' && left instanceof PyDict && right instanceof PyDict) return PyDict.of([...left, ...right]);
-  if (op === '%' && textLeft !== undefined) throw new Unsupported("'%' string formatting", 0);
+  if (op === '@') throw new Unsupported('the @ operator', line);
   throw new PyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(left)}' and '${typeName(right)}'`);
 }
 
 function arity(name: string, args: PyValue[], min: number, max: number): void {
   if (args.length < min || args.length > max) throw new PyError('TypeError', `${name}() takes ${min === max ? min : `from ${min} to ${max}`} arguments (${args.length} given)`);
-}
-
-/** The methods of str, list and dict that plugin code uses most. */
-function valueMethod(obj: PyValue, name: string, interpreter: StaticInterpreter): BuiltinCallable | undefined {
-  const method = (call: (args: PyValue[], kwargs: PyKwargs) => PyValue): BuiltinCallable => new BuiltinCallable(name, call);
-  if (obj instanceof PyDict) {
-    switch (name) {
-      case 'get':
-        return method((args) => {
-          arity('get', args, 1, 2);
-          const key = hashKey(args[0]);
-          return obj.has(key) ? obj.get(key)! : (args[1] ?? null);
-        });
-      case 'setdefault':
-        return method((args) => {
-          arity('setdefault', args, 1, 2);
-          const key = hashKey(args[0]);
-          if (!obj.has(key)) obj.set(key, args[1] ?? null);
-          return obj.get(key)!;
-        });
-      case 'update':
-        return method((args, kwargs) => {
-          for (const source of args) {
-            if (source instanceof PyDict) for (const [key, value] of source) obj.set(key, value);
-            else for (const pair of pyIterate(source)) obj.set(hashKey(pyIterate(pair)[0]), pyIterate(pair)[1]);
-          }
-          for (const [key, value] of kwargs) obj.set(key, value);
-          return null;
-        });
-      case 'keys':
-        return method(() => [...obj.keys()]);
-      case 'values':
-        return method(() => [...obj.values()]);
-      case 'items':
-        return method(() => [...obj].map(([key, value]) => tuple([key, value])));
-      case 'copy':
-        return method(() => PyDict.of(obj));
-      case 'pop':
-        return method((args) => {
-          arity('pop', args, 1, 2);
-          const key = hashKey(args[0]);
-          if (obj.has(key)) {
-            const value = obj.get(key)!;
-            obj.delete(key);
-            return value;
-          }
-          if (args.length > 1) return args[1];
-          throw new PyError('KeyError', pyRepr(args[0]));
-        });
-    }
-    return undefined;
-  }
-  if (Array.isArray(obj)) {
-    switch (name) {
-      case 'append':
-        return method((args) => {
-          arity('append', args, 1, 1);
-          if (!isList(obj)) throw new PyError('AttributeError', "'tuple' object has no attribute 'append'");
-          obj.push(args[0]);
-          return null;
-        });
-      case 'extend':
-        return method((args) => {
-          if (!isList(obj)) throw new PyError('AttributeError', "'tuple' object has no attribute 'extend'");
-          obj.push(...pyIterate(args[0]));
-          return null;
-        });
-      case 'copy':
-        return method(() => [...obj]);
-      case 'index':
-        return method((args) => {
-          const index = obj.findIndex((item) => pyEquals(item, args[0]));
-          if (index < 0) throw new PyError('ValueError', `${pyRepr(args[0])} is not in list`);
-          return index;
-        });
-      case 'count':
-        return method((args) => obj.filter((item) => pyEquals(item, args[0])).length);
-    }
-    return undefined;
-  }
-  const text = stringOf(obj);
-  if (text !== undefined) {
-    const str = (value: PyValue): string => {
-      const result = stringOf(value);
-      if (result === undefined) throw new PyError('TypeError', `must be str, not ${typeName(value)}`);
-      return result;
-    };
-    switch (name) {
-      case 'lower':
-        return method(() => text.toLowerCase());
-      case 'upper':
-        return method(() => text.toUpperCase());
-      case 'strip':
-      case 'lstrip':
-      case 'rstrip':
-        return method((args) => {
-          const chars = args[0] === undefined || args[0] === null ? undefined : str(args[0]);
-          const set = chars === undefined ? undefined : new Set(chars);
-          const isStripped = (c: string): boolean => (set ? set.has(c) : /\s/.test(c));
-          const chs = Array.from(text);
-          let start = 0;
-          let end = chs.length;
-          if (name !== 'rstrip') while (start < end && isStripped(chs[start])) start++;
-          if (name !== 'lstrip') while (end > start && isStripped(chs[end - 1])) end--;
-          return chs.slice(start, end).join('');
-        });
-      case 'split':
-        return method((args) => {
-          const separator = args[0] === undefined || args[0] === null ? undefined : str(args[0]);
-          if (args.length > 1) throw new Unsupported('split with maxsplit', 0);
-          if (separator === undefined) return text.split(/\s+/).filter(Boolean);
-          if (separator === '') throw new PyError('ValueError', 'empty separator');
-          return text.split(separator);
-        });
-      case 'startswith':
-      case 'endswith':
-        return method((args) => {
-          const candidates = isTuple(args[0]) ? args[0].map(str) : [str(args[0])];
-          return candidates.some((candidate) => (name === 'startswith' ? text.startsWith(candidate) : text.endsWith(candidate)));
-        });
-      case 'replace':
-        return method((args) => {
-          arity('replace', args, 2, 2);
-          return text.split(str(args[0])).join(str(args[1]));
-        });
-      case 'join':
-        return method((args) => pyIterate(args[0]).map(str).join(text));
-      case 'format':
-        return undefined;
-    }
-    return undefined;
-  }
-  void interpreter;
-  return undefined;
 }
 
 function builtinFunctions(interpreter: StaticInterpreter): Map<string, PyValue> {
@@ -2022,7 +1836,7 @@ function builtinFunctions(interpreter: StaticInterpreter): Map<string, PyValue> 
   };
   add('min', extreme('min', -1));
   add('max', extreme('max', 1));
-  add('sum', (args) => iterate(args[0]).reduce((total: PyValue, item) => binary('+', total, item), args[1] ?? 0));
+  add('sum', (args) => iterate(args[0]).reduce((total: PyValue, item) => binaryOp('+', total, item), args[1] ?? 0));
   add('abs', (args) => (args[0] instanceof PyFloat ? new PyFloat(Math.abs(args[0].value)) : Math.abs(numberOf(args[0] as number))));
   add('range', (args) => {
     const [start, stop, step] = args.length === 1 ? [0, args[0] as number, 1] : [args[0] as number, args[1] as number, (args[2] as number) ?? 1];
