@@ -2,10 +2,13 @@
 // `check <folder>` checks cluster.yaml, nodes.yaml and every template, prints
 // `path:line:col: severity: message [code]` sorted by path and position, and exits 1 on any error.
 // `render <workspace>` renders like makejinja, writing nothing when any template fails.
+// `decrypt`, `encrypt` and `sops-status` work on sops files with the native engine (the sops
+// binary only for key types it does not implement); plaintext goes to stdout, never to stderr.
+import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { WorkspaceRenderer, type RenderPlan } from './engines/render/workspaceRender';
-import { blockingAtomicWriteOps, writeRenderPlan } from './host/atomicWrite';
+import { blockingAtomicWriteOps, writeFileAtomic, writeRenderPlan } from './host/atomicWrite';
 import { blockingFileReader, nodePluginFileAccess } from './host/fileReader';
 import { findPluginDataScript, nodeProcessRunner } from './host/processRunner';
 import type { ConfigProblem } from './services/cluster/diagnostics';
@@ -14,12 +17,26 @@ import type * as TemplateDiagnostics from './services/jinja/templateDiagnostics'
 import type * as ConfigFiles from './workspace/configFiles';
 import type { RootCheck } from './workspace/configFiles';
 import type * as TemplateWorkspace from './workspace/templateWorkspace';
+import type * as SopsFormat from './engines/sops/sopsFormat';
+import type * as SopsConfigModule from './engines/sops/sopsConfig';
+import type * as SopsIdentities from './engines/sops/identities';
+import type * as SopsCliEngine from './engines/sops/cliEngine';
+import type * as SopsSecretsStatus from './engines/sops/secretsStatus';
 
 // The check command's modules (schemas, ajv) load only when it runs, so that `render` starts fast.
 const checkModules = () => ({
   ...(require('./workspace/configFiles') as typeof ConfigFiles),
   ...(require('./workspace/templateWorkspace') as typeof TemplateWorkspace),
   ...(require('./services/jinja/templateDiagnostics') as typeof TemplateDiagnostics),
+});
+
+// The sops commands' modules (age-encryption among them) load only when one of them runs.
+const sopsModules = () => ({
+  format: require('./engines/sops/sopsFormat') as typeof SopsFormat,
+  config: require('./engines/sops/sopsConfig') as typeof SopsConfigModule,
+  identities: require('./engines/sops/identities') as typeof SopsIdentities,
+  cliEngine: require('./engines/sops/cliEngine') as typeof SopsCliEngine,
+  secrets: require('./engines/sops/secretsStatus') as typeof SopsSecretsStatus,
 });
 
 const USAGE = `Usage: cluster-template-tools <command> [arguments]
@@ -35,9 +52,25 @@ Commands:
                    nothing and exits 1. --dry-run prints what would be written. plugin.py's
                    data() is read statically unless --python names an interpreter to run it
                    with (that executes the workspace's Python code).
+  decrypt <file>   Decrypt a sops file and print the plaintext to stdout. The MAC is always
+                   checked; exits 1 on a MAC mismatch, a damaged file or when no age key opens it.
+  encrypt <file> [--in-place]
+                   Encrypt a plaintext file with the creation rule of the nearest .sops.yaml
+                   above it. Prints the encrypted file, or replaces the file with --in-place
+                   (atomically). An encrypted file is never encrypted again (exit 1).
+  sops-status <folder>
+                   List every *.sops.* file under the folder (templates/, .git and node_modules
+                   left out) as encrypted, plaintext or broken; exits 1 when any is plaintext or
+                   broken (a pre-commit check).
   help             Show this help.
 
-Exit codes: 0 success, 1 problems found (check) or render failed, 2 usage error.
+Age keys are read from, in order: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, the workspace settings
+clusterTemplate.sops.ageKeyFile and sops.defaults.ageKeyFile (.vscode/settings.json), age.key in
+the workspace, and sops' keys.txt ($XDG_CONFIG_HOME or ~/.config/sops/age/keys.txt). The
+workspace is the folder of the nearest .sops.yaml above the file, else the current folder.
+PGP, KMS, Vault and key-group files and rules are handed to the sops program when it is installed.
+
+Exit codes: 0 success, 1 problems found (check, sops-status) or the command failed, 2 usage error.
 `;
 
 /** Formats one problem the way compilers do, so editors and CI annotate it. Lines and columns are 1-based. */
@@ -219,6 +252,246 @@ async function render(args: RenderArguments): Promise<number> {
   return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// sops: decrypt, encrypt, sops-status
+
+/** A sops command's failure: a sentence for stderr (never a value or a key) and the exit code. */
+class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The workspace settings that name age key files, from <workspace>/.vscode/settings.json (JSON
+ * with comments); the same values the editor passes to the engine. Missing or unreadable: none.
+ */
+async function editorKeyFileSettings(workspaceRoot: string): Promise<{ settingKeyFile?: string; sopsExtensionKeyFile?: string }> {
+  const text = await blockingFileReader.readText(path.join(workspaceRoot, '.vscode', 'settings.json'));
+  if (text === undefined) return {};
+  let settings: Record<string, unknown>;
+  try {
+    settings = JSON.parse(withoutJsonComments(text)) as Record<string, unknown>;
+  } catch {
+    // A settings file the editor itself would flag: the other key sources still apply.
+    return {};
+  }
+  const lookup = (dotted: string): string | undefined => {
+    if (typeof settings[dotted] === 'string') return settings[dotted] as string;
+    let node: unknown = settings;
+    for (const part of dotted.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+    return typeof node === 'string' ? node : undefined;
+  };
+  const result: { settingKeyFile?: string; sopsExtensionKeyFile?: string } = {};
+  const ours = lookup('clusterTemplate.sops.ageKeyFile');
+  const theirs = lookup('sops.defaults.ageKeyFile');
+  if (ours) result.settingKeyFile = ours;
+  if (theirs) result.sopsExtensionKeyFile = theirs;
+  return result;
+}
+
+/** JSON with comments (VS Code settings.json): line and block comments and trailing commas, outside strings, removed. */
+function withoutJsonComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end;
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      out += char;
+    }
+  }
+  return out.replace(/,(\s*[}\]])/g, '$1');
+}
+
+/** Where the workspace is for a sops file: the folder of the nearest .sops.yaml above it, else the current folder. */
+async function sopsContextFor(filePath: string) {
+  const { config, identities } = sopsModules();
+  const found = await config.findSopsConfig(filePath, blockingFileReader);
+  const workspaceRoot = found?.config.folder ?? process.cwd();
+  const sources: SopsIdentities.IdentitySources = {
+    env: process.env,
+    ...(await editorKeyFileSettings(workspaceRoot)),
+    workspaceRoot,
+    home: homedir(),
+    platform: process.platform,
+    cwd: process.cwd(),
+  };
+  return { found, workspaceRoot, sources, loadIdentities: () => identities.loadAgeIdentities(sources, blockingFileReader) };
+}
+
+async function readSopsInput(filePath: string): Promise<{ text: string; bytes: Uint8Array }> {
+  const bytes = await blockingFileReader.readBytes!(filePath);
+  if (bytes === undefined) throw new CommandFailure(`error: cannot read ${filePath}`);
+  return { text: Buffer.from(bytes).toString('utf8'), bytes };
+}
+
+function describeSopsError(error: unknown, filePath: string): CommandFailure {
+  const { format } = sopsModules();
+  if (error instanceof format.SopsError) return new CommandFailure(`error: ${filePath}: ${error.message} [${error.code}]`);
+  throw error;
+}
+
+/** Runs the sops binary for what the native engine cannot do; a missing binary is said plainly. */
+function cliOutcome(result: SopsCliEngine.SopsCliResult, filePath: string, why: string): string {
+  if (result.kind === 'ok') return result.output;
+  if (result.kind === 'missing-binary') throw new CommandFailure(`error: ${filePath}: ${why}. ${result.message} ${result.hint}`);
+  throw new CommandFailure(`error: ${filePath}: ${result.message}`);
+}
+
+async function decrypt(file: string): Promise<number> {
+  const { format, identities, cliEngine } = sopsModules();
+  const filePath = path.resolve(file);
+  const { text } = await readSopsInput(filePath);
+  const store = format.storeOfPath(filePath);
+  let metadata: SopsFormat.SopsMetadata | undefined;
+  try {
+    metadata = format.readSopsMetadata(text, store);
+  } catch (error) {
+    throw describeSopsError(error, filePath);
+  }
+  if (!metadata) throw new CommandFailure(`error: ${filePath} is not encrypted with sops (it has no sops metadata)`);
+  const context = await sopsContextFor(filePath);
+  const hasNativeKeys = metadata.age.length > 0 && !(metadata.key_groups && metadata.key_groups.length > 0);
+  if (!hasNativeKeys) {
+    // PGP, cloud KMS, Vault, key groups: only the sops program opens these.
+    const choice = cliEngine.chooseSopsEngine({ preference: 'native', canDecryptNatively: false });
+    const loaded = await context.loadIdentities();
+    const result = await cliEngine.decryptWithSopsCli(filePath, {
+      runner: nodeProcessRunner,
+      cwd: context.workspaceRoot,
+      ...(context.found ? { configPath: context.found.config.configPath } : {}),
+      env: cliEngine.sopsCliEnvironment(loaded, process.env),
+    });
+    process.stdout.write(cliOutcome(result, filePath, choice.reason));
+    return 0;
+  }
+  const loaded = await context.loadIdentities();
+  for (const problem of loaded.problems) process.stderr.write(`warning: ${problem.label}${problem.line ? ` line ${problem.line}` : ''}: ${problem.message}\n`);
+  let dataKey: Uint8Array | undefined;
+  try {
+    dataKey = await format.unwrapDataKey(metadata, loaded.identities);
+  } catch (error) {
+    throw describeSopsError(error, filePath);
+  }
+  if (!dataKey) {
+    const wanted = metadata.age.map((entry) => entry.recipient);
+    const missing = identities.describeMissingIdentities(loaded, wanted);
+    const otherKeyTypes = [...(metadata.pgp.length > 0 ? ['pgp'] : []), ...Object.keys(metadata.otherKeys)];
+    if (otherKeyTypes.length === 0) throw new CommandFailure(`error: ${filePath}: ${missing}`);
+    // The file is also wrapped for PGP or a cloud key: the sops program may still open it.
+    const result = await cliEngine.decryptWithSopsCli(filePath, {
+      runner: nodeProcessRunner,
+      cwd: context.workspaceRoot,
+      ...(context.found ? { configPath: context.found.config.configPath } : {}),
+    });
+    if (result.kind !== 'ok') throw new CommandFailure(`error: ${filePath}: ${missing} It is also encrypted for ${cliEngine.describeKeyTypes(otherKeyTypes)}: ${result.message}`);
+    process.stdout.write(result.output);
+    return 0;
+  }
+  // Like sops, the plaintext is written with the .sops.yaml stores indentation.
+  const stores = context.found?.config.stores;
+  const indent = store === 'yaml' ? stores?.yamlIndent : store === 'json' ? stores?.jsonIndent : undefined;
+  let result: SopsFormat.DecryptResult;
+  try {
+    result = format.decryptSops(text, store, dataKey, indent !== undefined ? { indent } : {});
+  } catch (error) {
+    throw describeSopsError(error, filePath);
+  }
+  process.stdout.write(store === 'binary' ? result.bytes : result.plaintext);
+  return 0;
+}
+
+async function encrypt(file: string, isInPlace: boolean): Promise<number> {
+  const { format, config, cliEngine } = sopsModules();
+  const filePath = path.resolve(file);
+  const { text, bytes } = await readSopsInput(filePath);
+  const store = format.storeOfPath(filePath);
+  // Checked before anything else: an encrypted file must never be encrypted a second time.
+  let existing: SopsFormat.SopsMetadata | undefined;
+  try {
+    existing = format.readSopsMetadata(text, store);
+  } catch {
+    // Not readable in its store: encryptSops reports why below.
+  }
+  if (existing || (store !== 'binary' && format.isSopsEncrypted(text, store) && text.includes('ENC[AES256_GCM,'))) {
+    throw new CommandFailure(`error: ${filePath} is already encrypted; nothing was written`);
+  }
+  const context = await sopsContextFor(filePath);
+  if (!context.found) throw new CommandFailure(`error: no ${config.SOPS_CONFIG_NAME} in ${path.dirname(filePath)} or any folder above it: sops needs its creation rules to encrypt`);
+  const sopsConfig = context.found.config;
+  if (context.found.note) process.stderr.write(`note: ${context.found.note}\n`);
+  const match = config.matchCreationRule(sopsConfig, filePath);
+  if (match.kind === 'no-creation-rules') throw new CommandFailure(`error: ${sopsConfig.configPath} has no creation_rules`);
+  if (match.kind === 'no-match') throw new CommandFailure(`error: no creation rule in ${sopsConfig.configPath} matches ${match.relativePath}`);
+  if (match.kind !== 'matched') throw new CommandFailure(`error: ${match.kind === 'unloadable-config' ? match.message : `${sopsConfig.configPath}: ${match.message}`}`);
+  const rule = match.rule;
+  let ciphertext: string;
+  const choice = cliEngine.chooseSopsEngine({ preference: 'native', foreignKeyTypes: rule.foreignKeyTypes });
+  if (choice.engine === 'cli') {
+    const loaded = await context.loadIdentities();
+    const result = await cliEngine.encryptWithSopsCli(filePath, {
+      runner: nodeProcessRunner,
+      cwd: sopsConfig.folder,
+      configPath: sopsConfig.configPath,
+      env: cliEngine.sopsCliEnvironment(loaded, process.env),
+    });
+    ciphertext = cliOutcome(result, filePath, choice.reason);
+  } else {
+    if (rule.ageRecipients.length === 0) throw new CommandFailure(`error: creation rule ${rule.index + 1} of ${sopsConfig.configPath} (line ${rule.line + 1}) lists no age recipient`);
+    const indent = store === 'yaml' ? sopsConfig.stores.yamlIndent : store === 'json' ? sopsConfig.stores.jsonIndent : store === 'binary' ? sopsConfig.stores.jsonBinaryIndent : undefined;
+    try {
+      ciphertext = await format.encryptSops(store === 'binary' ? bytes : text, store, {
+        rule: config.cryptRuleOf(rule),
+        ageRecipients: rule.ageRecipients,
+        ...(indent !== undefined ? { indent } : {}),
+        now: new Date(),
+      });
+    } catch (error) {
+      throw describeSopsError(error, filePath);
+    }
+  }
+  if (!isInPlace) {
+    process.stdout.write(ciphertext);
+    return 0;
+  }
+  await writeFileAtomic(filePath, ciphertext, { ops: blockingAtomicWriteOps });
+  process.stderr.write(`encrypted ${path.relative(process.cwd(), filePath) || filePath} in place (creation rule ${rule.index + 1} of ${path.relative(process.cwd(), sopsConfig.configPath) || sopsConfig.configPath})\n`);
+  return 0;
+}
+
+async function sopsStatus(folder: string): Promise<number> {
+  const { secrets } = sopsModules();
+  const root = path.resolve(folder);
+  if ((await blockingFileReader.stat!(root))?.kind !== 'directory') {
+    process.stderr.write(`error: ${root} is not a folder\n`);
+    return 2;
+  }
+  const files = await secrets.findSecretFiles(root, blockingFileReader);
+  const counts: Record<SopsSecretsStatus.SecretState, number> = { encrypted: 0, plaintext: 0, broken: 0 };
+  for (const filePath of files) {
+    const text = await blockingFileReader.readText(filePath);
+    const status: SopsSecretsStatus.SecretStatus = text === undefined ? { state: 'broken', reason: 'cannot be read' } : secrets.classifySecretText(text, filePath);
+    counts[status.state]++;
+    const relativePath = path.relative(root, filePath).split(path.sep).join('/');
+    process.stdout.write(`${status.state.padEnd(9)} ${relativePath}${status.state === 'encrypted' || !status.reason ? '' : `: ${status.reason}`}\n`);
+  }
+  process.stderr.write(`${files.length} secret file(s): ${counts.encrypted} encrypted, ${counts.plaintext} plaintext, ${counts.broken} broken\n`);
+  return counts.plaintext + counts.broken > 0 ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -236,6 +509,23 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return check(rest[0]);
+    case 'decrypt':
+    case 'sops-status': {
+      if (rest.length !== 1 || rest[0].startsWith('-')) {
+        process.stderr.write(`error: ${command} needs exactly one ${command === 'decrypt' ? 'file' : 'folder'}\n\n${USAGE}`);
+        return 2;
+      }
+      return command === 'decrypt' ? decrypt(rest[0]) : sopsStatus(rest[0]);
+    }
+    case 'encrypt': {
+      const isInPlace = rest.includes('--in-place') || rest.includes('-i');
+      const others = rest.filter((arg) => arg !== '--in-place' && arg !== '-i');
+      if (others.length !== 1 || others[0].startsWith('-')) {
+        process.stderr.write(`error: ${others.find((arg) => arg.startsWith('-')) ? `unknown option ${others.find((arg) => arg.startsWith('-'))}` : 'encrypt needs exactly one file'}\n\n${USAGE}`);
+        return 2;
+      }
+      return encrypt(others[0], isInPlace);
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -251,6 +541,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof CommandFailure) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(error.exitCode);
+    }
     process.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`);
     process.exit(3);
   },
