@@ -10,8 +10,10 @@ import {
   trustGrantedNotification,
   type ConfigStatusParams,
   type RenderInitializationOptions,
+  type SopsInitializationOptions,
 } from '../../server/src/protocol';
 import { registerRenderCommands } from './commands/render';
+import { registerSopsCommands } from './commands/sops';
 import { ConfigStatusBar } from './statusBar';
 
 const OUTPUT_NAME = 'Cluster Template';
@@ -73,6 +75,7 @@ export class ExtensionContextState {
       }),
       vscode.commands.registerCommand('clusterTemplate.internal.whenReady', () => this.ready),
       ...registerRenderCommands({ client: () => this.runningClient(), output: this.output }),
+      ...registerSopsCommands({ client: () => this.runningClient(), output: this.output }),
       // The server stops approximating derived data and allows writes from now on.
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification(trustGrantedNotification)),
     );
@@ -108,14 +111,18 @@ export class ExtensionContextState {
         { scheme: 'file', language: 'yaml', pattern: '**/cluster.yaml' },
         { scheme: 'file', language: 'yaml', pattern: '**/nodes.yaml' },
         ...TEMPLATE_LANGUAGES.map((language) => ({ scheme: 'file', language })),
+        // Secrets, for the plaintext-secret and MAC checks of open files (templates are matched above).
+        { scheme: 'file', pattern: '**/*.sops.*' },
       ],
-      synchronize: { configurationSection: 'clusterTemplate' },
+      // `sops` carries sops.defaults.ageKeyFile, the key file setting of other SOPS extensions.
+      synchronize: { configurationSection: ['clusterTemplate', 'sops'] },
       outputChannel: this.output,
       initializationOptions: {
         settings: vscode.workspace.getConfiguration('clusterTemplate'),
         isTrusted: vscode.workspace.isTrusted,
         storagePath: this.context.storageUri?.fsPath,
-      } satisfies RenderInitializationOptions & { settings: unknown },
+        sopsDefaultsAgeKeyFile: vscode.workspace.getConfiguration('sops').get<string>('defaults.ageKeyFile'),
+      } satisfies RenderInitializationOptions & SopsInitializationOptions & { settings: unknown },
     };
     this.client = new LanguageClient('clusterTemplate', 'Cluster Template Language Server', serverOptions, clientOptions);
     this.context.subscriptions.push(

@@ -137,3 +137,116 @@ export const renderPreviewRequest = new RequestType<RenderPreviewParams, RenderP
 
 /** The user trusted the workspace: writing and running plugin.py are allowed from now on. */
 export const trustGrantedNotification = new NotificationType0('clusterTemplate/trustGranted');
+
+// ---- SOPS (issue 5) -----------------------------------------------------------------------------
+// Requests about one secret file name it by uri; folder requests take a workspace folder. Every
+// answer is a typed result with a message a person can act on; none carries key material, and
+// only readSecret carries plaintext (in memory, for the Edit Secret editor).
+
+/** What the client passes in initializationOptions for SOPS, next to the settings. */
+export interface SopsInitializationOptions {
+  /** `sops.defaults.ageKeyFile`, the setting other SOPS extensions use (often `age.key`). */
+  sopsDefaultsAgeKeyFile?: string;
+}
+
+export interface SopsFileParams {
+  /** A `*.sops.*` file. */
+  uri: string;
+}
+
+/**
+ * - done: the file was encrypted (or decrypted) and written.
+ * - unchanged: nothing to do (already encrypted, already plaintext, or the edit changed nothing).
+ * - refused: not allowed or not possible (restricted mode, no creation rule, no key, MAC mismatch).
+ * - failed: an unexpected error; the file on disk is as it was.
+ */
+export type SopsOutcome = 'done' | 'unchanged' | 'refused' | 'failed';
+
+export interface SopsFileResult {
+  uri: string;
+  outcome: SopsOutcome;
+  /** For the user; never contains secret values. */
+  message: string;
+}
+
+export interface EncryptAllParams {
+  folderUri: string;
+  /** Names this run in the progress notifications (chosen by the client). */
+  progressId?: string;
+}
+
+export interface EncryptAllResult {
+  /** Files encrypted now. */
+  encrypted: string[];
+  /** Files that were encrypted already (left as they are). */
+  alreadyEncrypted: string[];
+  /** Files that could not be encrypted, each with the reason. */
+  failed: { uri: string; message: string }[];
+  /** Why nothing ran at all (restricted mode); absent otherwise. */
+  refused?: string;
+}
+
+/** Sent while encryptAll runs: how far it is. */
+export interface SopsProgressParams {
+  progressId: string;
+  done: number;
+  total: number;
+  /** The file just handled, relative to the folder. */
+  relativePath: string;
+}
+
+export interface ReadSecretResult {
+  /** The decrypted content; absent when it cannot be read (see error). */
+  text?: string;
+  error?: { code: SecretErrorCode; message: string };
+}
+
+export interface WriteSecretParams {
+  uri: string;
+  /** The new plaintext, re-encrypted with the file's own data key, recipients and options. */
+  text: string;
+}
+
+/** Why a secret cannot be opened or saved; the Edit Secret file system maps these to its errors. */
+export type SecretErrorCode = 'not-found' | 'not-encrypted' | 'no-key' | 'integrity' | 'restricted' | 'invalid' | 'unsupported' | 'failed';
+
+export interface WriteSecretResult {
+  outcome: SopsOutcome;
+  message: string;
+  error?: { code: SecretErrorCode; message: string };
+}
+
+export interface GenerateAgeKeyParams {
+  folderUri: string;
+}
+
+export interface GenerateAgeKeyResult {
+  /** created: a new age.key (mode 0600). exists: one was there and was left alone. refused / failed: nothing written. */
+  outcome: 'created' | 'exists' | 'refused' | 'failed';
+  /** The age.key file. */
+  keyFileUri: string;
+  /** The public key (recipient), when known. Never the private key. */
+  publicKey?: string;
+  message: string;
+}
+
+/** Encrypts a `*.sops.*` file in place with the rules of its .sops.yaml; an encrypted file is left alone. */
+export const encryptFileRequest = new RequestType<SopsFileParams, SopsFileResult, void>('clusterTemplate/sops/encryptFile');
+
+/** Decrypts a file in place (the client asks the user first); the MAC is verified before anything is written. */
+export const decryptFileRequest = new RequestType<SopsFileParams, SopsFileResult, void>('clusterTemplate/sops/decryptFile');
+
+/** Encrypts every plaintext `*.sops.*` file under bootstrap/, kubernetes/, talos/ and infrastructure/ (what `task configure` does). */
+export const encryptAllRequest = new RequestType<EncryptAllParams, EncryptAllResult, void>('clusterTemplate/sops/encryptAll');
+
+/** Progress of encryptAll. */
+export const sopsProgressNotification = new NotificationType<SopsProgressParams>('clusterTemplate/sops/progress');
+
+/** The decrypted content of a secret, for the Edit Secret editor; sent in memory only. */
+export const readSecretRequest = new RequestType<SopsFileParams, ReadSecretResult, void>('clusterTemplate/sops/readSecret');
+
+/** Re-encrypts edited plaintext into the secret file atomically, as `sops edit` does on save. */
+export const writeSecretRequest = new RequestType<WriteSecretParams, WriteSecretResult, void>('clusterTemplate/sops/writeSecret');
+
+/** Creates the folder's age.key (mode 0600) unless one exists; answers with the public key only. */
+export const generateAgeKeyRequest = new RequestType<GenerateAgeKeyParams, GenerateAgeKeyResult, void>('clusterTemplate/sops/generateAgeKey');

@@ -1,6 +1,7 @@
 // The language server: creates the connection, declares capabilities, wires handlers to the
 // services, and publishes diagnostics. Holds no domain rules.
 import './host/memoryFlags';
+import { homedir } from 'node:os';
 import {
   createConnection,
   DidChangeWatchedFilesNotification,
@@ -9,6 +10,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
+  type CodeActionParams,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -42,7 +44,18 @@ import {
   renderPreviewHandler,
   type RenderHandlerDeps,
 } from './handlers/renderHandlers';
-import { nodeOutputWriter } from './host/atomicWrite';
+import {
+  decryptFileHandler,
+  encryptAllHandler,
+  encryptFileHandler,
+  generateAgeKeyHandler,
+  isSecretUri,
+  readSecretHandler,
+  sopsCodeActionHandler,
+  writeSecretHandler,
+  type SopsHandlerDeps,
+} from './handlers/sopsHandlers';
+import { createFileExclusive, nodeOutputWriter, writeFileAtomic } from './host/atomicWrite';
 import { nodeFileReader, type FileReader } from './host/fileReader';
 import { findPluginDataScript, nodeProcessRunner } from './host/processRunner';
 import {
@@ -54,9 +67,17 @@ import {
   renderPlanRequest,
   renderPreviewRequest,
   trustGrantedNotification,
+  decryptFileRequest,
+  encryptAllRequest,
+  encryptFileRequest,
+  generateAgeKeyRequest,
+  readSecretRequest,
+  sopsProgressNotification,
+  writeSecretRequest,
   type ConfigFileStatus,
   type ConfigStatusParams,
   type RenderInitializationOptions,
+  type SopsInitializationOptions,
 } from './protocol';
 import { toLspDiagnostics } from './services/cluster/lspDiagnostics';
 import { toUnusedKeyDiagnostics, unusedKeyHints } from './services/jinja/keyReferences';
@@ -65,6 +86,7 @@ import { CoalescingRunner } from './workspace/coalescingRunner';
 import { ConfigFileStore } from './workspace/configFiles';
 import { configKindOf } from './workspace/configWorkspace';
 import { RenderSession, workspaceRendererLoader } from './workspace/renderSession';
+import { SopsSession, type SecretWriter } from './workspace/sopsSession';
 import { isTemplatePath, TemplateStore } from './workspace/templateStore';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -110,6 +132,28 @@ const renderSession = new RenderSession({
   pythonPath: () => settings.render.pythonPath,
   onProblemsChanged: (templatePaths) => templatePaths.forEach((filePath) => void publishRenderProblems(filePath)),
   now: () => performance.now(),
+});
+
+/** `sops.defaults.ageKeyFile`, the key file setting of other SOPS extensions (from the client). */
+let sopsDefaultsAgeKeyFile: string | undefined;
+const secretWriter: SecretWriter = {
+  replace: (filePath, content) => writeFileAtomic(filePath, content),
+  createExclusive: (filePath, content, mode) => createFileExclusive(filePath, content, mode),
+};
+const sopsSession = new SopsSession({
+  reader: nodeFileReader,
+  writer: secretWriter,
+  runner: nodeProcessRunner,
+  roots: () => roots,
+  isTrusted: () => isTrusted,
+  settings: () => settings.sops,
+  otherExtensionAgeKeyFile: () => sopsDefaultsAgeKeyFile,
+  env: () => process.env,
+  home: () => homedir(),
+  openDocument: (filePath) => openDocuments.get(filePath),
+  publish: (filePath, diagnostics, version) => connection.sendDiagnostics({ uri: URI.file(filePath).toString(), version, diagnostics }),
+  log,
+  now: () => new Date(),
 });
 
 /** Render problems of a template: an open one gets them with its own diagnostics, a closed one alone. */
@@ -201,6 +245,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   // Untrusted unless the client says otherwise: no writes and no plugin.py run by default.
   isTrusted = renderOptions.isTrusted === true;
   storagePath = typeof renderOptions.storagePath === 'string' ? renderOptions.storagePath : undefined;
+  const sopsOptions = (params.initializationOptions ?? {}) as SopsInitializationOptions;
+  sopsDefaultsAgeKeyFile = typeof sopsOptions.sopsDefaultsAgeKeyFile === 'string' ? sopsOptions.sopsDefaultsAgeKeyFile : undefined;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -234,6 +280,8 @@ connection.onInitialized(async () => {
         { globPattern: '**/.taskfiles/template/resources/*.{cue,json}' },
         { globPattern: '**/makejinja.toml' },
         { globPattern: '**/*.{j2,py}' },
+        { globPattern: '**/*.sops.*' },
+        { globPattern: '**/{.sops.yaml,age.key}' },
       ],
     });
   }
@@ -250,11 +298,16 @@ connection.onInitialized(async () => {
     void templates.indexFor(root).then(() => scheduleCheck(root), (error: unknown) => log(`[error] indexing templates of ${root}: ${String(error)}`));
   }
   void connection.sendNotification(readyNotification, { workspaceSchema, notes });
+  // Secrets outside templates/, open or not: a plaintext one is a leak waiting for a commit.
+  void sopsSession.scanRoots();
 });
 
 connection.onDidChangeConfiguration(async (change) => {
   const fromPush = (change.settings as { clusterTemplate?: unknown } | undefined)?.clusterTemplate;
   settings = fromPush !== undefined ? readSettings(fromPush) : hasConfigurationCapability ? readSettings(await connection.workspace.getConfiguration('clusterTemplate')) : settings;
+  const sopsPush = (change.settings as { sops?: { defaults?: { ageKeyFile?: unknown } } } | undefined)?.sops;
+  if (sopsPush !== undefined) sopsDefaultsAgeKeyFile = typeof sopsPush.defaults?.ageKeyFile === 'string' ? sopsPush.defaults.ageKeyFile : undefined;
+  sopsSession.reset();
   store.invalidate();
   templates.invalidate();
   renderSession.reset();
@@ -296,6 +349,7 @@ connection.onDidChangeWatchedFiles(async (params) => {
       touched.add(ConfigFileStore.rootOf(filePath));
     }
   }
+  sopsSession.filesChanged(params.changes.map((change) => ({ filePath: URI.parse(change.uri).fsPath, isDeleted: change.type === FileChangeType.Deleted })));
   for (const root of touched) void scheduleCheck(root);
   for (const root of reloadedTemplateRoots) {
     void templates.indexFor(root).then(() => scheduleCheck(root), (error: unknown) => log(`[error] indexing templates of ${root}: ${String(error)}`));
@@ -313,6 +367,7 @@ function onDocumentText(uri: string): void {
   const root = rootOfDocument(uri);
   if (root) void scheduleCheck(root);
   else if (isTemplatePath(URI.parse(uri).fsPath)) void scheduleTemplateCheck(uri);
+  else sopsSession.documentChanged(URI.parse(uri).fsPath);
 }
 documents.onDidOpen((event) => onDocumentText(event.document.uri));
 documents.onDidChangeContent((event) => onDocumentText(event.document.uri));
@@ -329,6 +384,7 @@ documents.onDidClose((event) => {
     // Render problems stay visible on a closed template until the next render.
     void publishRenderProblems(filePath);
   }
+  sopsSession.documentClosed(filePath);
 });
 
 const templateDeps: TemplateHandlerDeps = { documents, templates, open: openDocuments, reader: nodeFileReader };
@@ -337,7 +393,13 @@ function byDocumentKind<P extends { textDocument: { uri: string } }, R>(config: 
   return (params: P): Promise<R> => (isTemplateUri(params.textDocument.uri) ? template(params) : config(params));
 }
 
-connection.onCodeAction(safeHandler('textDocument/codeAction', log, [], byDocumentKind(codeActionHandler(deps), templateCodeActionHandler(templateDeps))));
+const documentCodeActions = byDocumentKind(codeActionHandler(deps), templateCodeActionHandler(templateDeps));
+const secretCodeActions = sopsCodeActionHandler();
+connection.onCodeAction(
+  safeHandler('textDocument/codeAction', log, [], (params: CodeActionParams) =>
+    isSecretUri(sopsSession, params.textDocument.uri) ? secretCodeActions(params) : documentCodeActions(params),
+  ),
+);
 connection.onCompletion(safeHandler('textDocument/completion', log, [], byDocumentKind(completionHandler(deps), templateCompletionHandler(templateDeps))));
 connection.onHover(safeHandler('textDocument/hover', log, null, byDocumentKind(hoverHandler(deps), templateHoverHandler(templateDeps))));
 const referenceDeps: ReferenceHandlerDeps = {
@@ -372,10 +434,20 @@ connection.onRequest(renderPlanRequest, withToken('clusterTemplate/renderPlan', 
 connection.onRequest(renderedContentRequest, safeHandler('clusterTemplate/renderedContent', log, { text: '' }, renderedContentHandler(renderDeps)));
 connection.onRequest(applyRenderPlanRequest, withToken('clusterTemplate/applyRenderPlan', { written: [], removed: [], skipped: [], errors: [failedRender] }, applyRenderPlanHandler(renderDeps)));
 connection.onRequest(renderPreviewRequest, withToken('clusterTemplate/renderPreview', { error: { line: 1, message: failedRender }, notes: [] }, renderPreviewHandler(renderDeps)));
+const sopsDeps: SopsHandlerDeps = { session: sopsSession, sendProgress: (params) => void connection.sendNotification(sopsProgressNotification, params) };
+const refusedFile = (params: { uri: string }) => ({ uri: params.uri, outcome: 'failed' as const, message: 'The SOPS operation failed unexpectedly; the Cluster Template output has the details.' });
+connection.onRequest(encryptFileRequest, (params) => safeHandler('clusterTemplate/sops/encryptFile', log, refusedFile(params), encryptFileHandler(sopsDeps))(params));
+connection.onRequest(decryptFileRequest, (params) => safeHandler('clusterTemplate/sops/decryptFile', log, refusedFile(params), decryptFileHandler(sopsDeps))(params));
+connection.onRequest(encryptAllRequest, withToken('clusterTemplate/sops/encryptAll', { encrypted: [], alreadyEncrypted: [], failed: [], refused: 'Encrypting failed unexpectedly; the Cluster Template output has the details.' }, encryptAllHandler(sopsDeps)));
+connection.onRequest(readSecretRequest, safeHandler('clusterTemplate/sops/readSecret', log, { error: { code: 'failed', message: 'Decrypting failed unexpectedly; the Cluster Template output has the details.' } }, readSecretHandler(sopsDeps)));
+connection.onRequest(writeSecretRequest, safeHandler('clusterTemplate/sops/writeSecret', log, { outcome: 'failed', message: 'Saving the secret failed unexpectedly; the file on disk is as it was.', error: { code: 'failed', message: 'unexpected error' } }, writeSecretHandler(sopsDeps)));
+connection.onRequest(generateAgeKeyRequest, (params) => safeHandler('clusterTemplate/sops/generateAgeKey', log, { outcome: 'failed', keyFileUri: '', message: 'Creating age.key failed unexpectedly; the Cluster Template output has the details.' }, generateAgeKeyHandler(sopsDeps))(params));
 connection.onNotification(trustGrantedNotification, () => {
   isTrusted = true;
   // Derived data changes from static to plugin.py's real data().
   renderSession.reset();
+  // Secrets can now be decrypted: their MAC checks and the age key check run.
+  sopsSession.reset();
 });
 
 process.on('uncaughtException', (error) => log(`[error] uncaught: ${error.stack ?? String(error)}`));

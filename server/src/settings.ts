@@ -14,12 +14,21 @@ export interface ServerSettings {
     /** The Python interpreter that runs the workspace's plugin.py data() in a trusted workspace. */
     pythonPath: string;
   };
+  sops: {
+    /** native: our TypeScript engine; cli: the `sops` binary on PATH (also used for key types we do not implement). */
+    engine: SopsEngineSetting;
+    /** An age identity file; empty means the usual places (environment, age.key, ~/.config/sops/age/keys.txt). */
+    ageKeyFile: string;
+  };
 }
+
+export type SopsEngineSetting = 'native' | 'cli';
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   validation: { enable: true },
   schema: { useWorkspaceSchema: true },
   render: { pythonPath: 'python3' },
+  sops: { engine: 'native', ageKeyFile: '' },
 };
 
 /** Settings from the client, with defaults for anything missing or of the wrong type. */
@@ -32,5 +41,9 @@ export function readSettings(raw: unknown): ServerSettings {
     validation: { enable: bool(section.validation?.enable, DEFAULT_SETTINGS.validation.enable) },
     schema: { useWorkspaceSchema: bool(section.schema?.useWorkspaceSchema, DEFAULT_SETTINGS.schema.useWorkspaceSchema) },
     render: { pythonPath: text(section.render?.pythonPath, DEFAULT_SETTINGS.render.pythonPath) },
+    sops: {
+      engine: section.sops?.engine === 'cli' || section.sops?.engine === 'native' ? section.sops.engine : DEFAULT_SETTINGS.sops.engine,
+      ageKeyFile: typeof section.sops?.ageKeyFile === 'string' ? section.sops.ageKeyFile.trim() : DEFAULT_SETTINGS.sops.ageKeyFile,
+    },
   };
 }

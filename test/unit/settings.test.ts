@@ -26,9 +26,18 @@ describe('settings', () => {
       validation: { enable: true },
       schema: { useWorkspaceSchema: false },
       render: { pythonPath: 'python3' },
+      sops: { engine: 'native', ageKeyFile: '' },
     });
     assert.equal(readSettings({ render: { pythonPath: ' /usr/bin/python3 ' } }).render.pythonPath, '/usr/bin/python3');
     assert.equal(readSettings({ render: { pythonPath: '' } }).render.pythonPath, 'python3');
     assert.equal(readSettings({ render: { pythonPath: 3 } }).render.pythonPath, 'python3');
+    assert.deepEqual(readSettings({ sops: { engine: 'cli', ageKeyFile: ' ~/keys/age.key ' } }).sops, { engine: 'cli', ageKeyFile: '~/keys/age.key' });
+    assert.equal(readSettings({ sops: { engine: 'gpg' } }).sops.engine, 'native');
+    assert.equal(readSettings({ sops: { ageKeyFile: 7 } }).sops.ageKeyFile, '');
+  });
+  it('keeps the SOPS key file setting out of untrusted workspaces', () => {
+    // A workspace could otherwise point the engine at any file on the machine.
+    assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('clusterTemplate.sops.ageKeyFile'));
+    assert.deepEqual(declared['clusterTemplate.sops.engine'] && (declared['clusterTemplate.sops.engine'] as { enum?: unknown }).enum, ['native', 'cli']);
   });
 });

@@ -111,6 +111,29 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/**
+ * Creates a file that must not exist yet (a new age.key), as atomically as a replacement: the
+ * content goes to a temporary file opened with `mode` from the start (never readable by others),
+ * flushed, then hard-linked into place, which fails when anything is already there (a rename would
+ * replace it). Throws EEXIST and leaves the existing file alone.
+ */
+export async function createFileExclusive(filePath: string, content: string | Uint8Array, mode: number, ops: AtomicWriteOps = nodeAtomicWriteOps): Promise<void> {
+  await writeFileAtomic(filePath, content, {
+    mode,
+    ops: {
+      ...ops,
+      open: (temporary, flags) => ops.open(temporary, flags, mode),
+      rename: async (from, to) => {
+        try {
+          await fs.link(from, to);
+        } finally {
+          await ops.unlink(from).catch(() => undefined);
+        }
+      },
+    },
+  });
+}
+
 /** The parts of a render plan that are written (see engines/render/workspaceRender.ts RenderPlan). */
 export interface WritablePlan {
   files: { outputPath: string; content: string | Uint8Array; mode?: number }[];

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { nodeAtomicWriteOps, nodeOutputWriter, writeFileAtomic, writeRenderPlan, type AtomicWriteOps } from '../../../server/src/host/atomicWrite';
+import { blockingAtomicWriteOps, createFileExclusive, nodeAtomicWriteOps, nodeOutputWriter, writeFileAtomic, writeRenderPlan, type AtomicWriteOps } from '../../../server/src/host/atomicWrite';
 
 function modeOf(filePath: string): number {
   return statSync(filePath).mode & 0o7777;
@@ -112,5 +112,25 @@ describe('writeRenderPlan', () => {
     assert.equal(existsSync(join(dir, 'full', 'f')), true);
     await nodeOutputWriter.writeFile(join(dir, 'deep', 'er', 'x.txt'), 'x', 0o600);
     assert.equal(modeOf(join(dir, 'deep', 'er', 'x.txt')), 0o600);
+  });
+
+  it('creates a file exclusively with its mode from the start, and never replaces an existing one', async () => {
+    const target = join(dir, 'new.key');
+    await createFileExclusive(target, 'first', 0o600);
+    assert.equal(readFileSync(target, 'utf8'), 'first');
+    assert.equal(modeOf(target), 0o600);
+    await assert.rejects(createFileExclusive(target, 'second', 0o600), /EEXIST/);
+    assert.equal(readFileSync(target, 'utf8'), 'first');
+    assert.deepEqual(readdirSync(dir).filter((name) => name.includes('new.key') && name !== 'new.key'), [], 'no temporary file left behind');
+  });
+
+  it('writes a plan with the blocking calls the command-line tool uses', async () => {
+    const result = await writeRenderPlan(
+      { files: [{ outputPath: join(dir, 'blocking', 'a.txt'), content: 'a', mode: 0o640 }], directories: [], directoriesToRemove: [], errors: [] },
+      { ops: blockingAtomicWriteOps },
+    );
+    assert.deepEqual(result.failures, []);
+    assert.equal(readFileSync(join(dir, 'blocking', 'a.txt'), 'utf8'), 'a');
+    assert.equal(modeOf(join(dir, 'blocking', 'a.txt')), 0o640);
   });
 });
