@@ -20,12 +20,14 @@ import {
 } from '../../../server/src/engines/sops/ageKey';
 
 const ROOT = join(__dirname, '../../../..');
+/** A stuck child fails its test instead of stalling the suite. */
+const SPAWN_TIMEOUT_MS = 30_000;
 const FIXTURES = join(ROOT, 'test/fixtures/sops');
 const work = mkdtempSync(join(tmpdir(), 'ctt-agekey-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function run(command: string, args: string[], input?: string): { code: number | null; stdout: string } {
-  const result = spawnSync(command, args, { input, encoding: 'utf8' });
+  const result = spawnSync(command, args, { input, encoding: 'utf8', timeout: SPAWN_TIMEOUT_MS });
   return { code: result.status, stdout: result.stdout };
 }
 
@@ -70,7 +72,7 @@ describe('age keys', () => {
     // age-keygen -y reads a whole key file, comments included.
     assert.equal(run('age-keygen', ['-y'], text).stdout.trim(), pair.recipient);
     const ciphertext = join(work, 'message.age');
-    const encrypted = spawnSync('age', ['-r', pair.recipient, '-o', ciphertext], { input: 'not a secret: a test message\n' });
+    const encrypted = spawnSync('age', ['-r', pair.recipient, '-o', ciphertext], { input: 'not a secret: a test message\n', timeout: SPAWN_TIMEOUT_MS });
     assert.equal(encrypted.status, 0);
     const decrypted = run('age', ['-d', '-i', '-', ciphertext], text);
     assert.equal(decrypted.code, 0, 'age -d could not use our key file');

@@ -145,7 +145,7 @@ describe('the cluster-template Secret (encrypted_regex, mac_only_encrypted, inde
     const encFile = join(work, 'enc.age');
     writeFileSync(identityFile, `# test key\n${identity}\n`, { mode: 0o600 });
     writeFileSync(encFile, metadata.age[0].enc);
-    const result = spawnSync('age', ['-d', '-i', identityFile, encFile]);
+    const result = spawnSync('age', ['-d', '-i', identityFile, encFile], { timeout: 30_000 });
     assert.equal(result.status, 0, 'age -d succeeds');
     assert.ok(Buffer.from(result.stdout).equals(Buffer.from(key)), 'age gives the same 32-byte data key');
   });

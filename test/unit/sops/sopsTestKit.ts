@@ -104,10 +104,10 @@ export function unwrapWithGpg(metadata: SopsMetadata, keyFile: string): Buffer |
   const home = mkdtempSync(join(tmpdir(), 'ctt-sops-gpg-'));
   try {
     const env = { ...process.env, GNUPGHOME: home };
-    const imported = spawnSync('gpg', ['--batch', '--import', join(FIXTURES, keyFile)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const imported = spawnSync('gpg', ['--batch', '--import', join(FIXTURES, keyFile)], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
     if (imported.status !== 0) throw new Error(`gpg could not import ${keyFile}`);
     for (const entry of metadata.pgp) {
-      const result = spawnSync('gpg', ['--batch', '--quiet', '--decrypt'], { env, input: entry.enc, stdio: ['pipe', 'pipe', 'ignore'] });
+      const result = spawnSync('gpg', ['--batch', '--quiet', '--decrypt'], { env, input: entry.enc, stdio: ['pipe', 'pipe', 'ignore'], timeout: 30_000 });
       if (result.status === 0 && result.stdout.length > 0) return result.stdout;
     }
     return undefined;
