@@ -20,11 +20,12 @@ import { RenderError } from './environment';
 import { BUILTIN_FILTERS } from './filters';
 import { builtinGlobals, Namespace } from './globals';
 import { jinjaGetattr, jinjaGetitem } from './methods';
-import { binaryOp, pyContains, unaryOp } from './operators';
+import { binaryOp, compareValues, escapeHtml, unaryOp } from './operators';
 import {
   Markup,
   PyDict,
   PyError,
+  hashableKey,
   PyFloat,
   PyFunction,
   PyObject,
@@ -467,8 +468,7 @@ class Runtime implements RuntimeContext {
     }
     const message = error instanceof Error ? error.message : String(error);
     // A JS error here is a bug of ours or a runaway template (stack overflow): report it, never crash.
-    const pyType = error instanceof RangeError ? 'RuntimeError' : 'RuntimeError';
-    return new RenderError(pyType, `internal renderer error: ${message}`, template.source.name, position.line + 1, undefined, template.source.path);
+    return new RenderError('RuntimeError', `internal renderer error: ${message}`, template.source.name, position.line + 1, undefined, template.source.path);
   }
 
   // Statements ---------------------------------------------------------------------------------
@@ -796,7 +796,7 @@ class Runtime implements RuntimeContext {
         const dict = new PyDict();
         for (const item of expr.items) {
           const key = this.evaluate(item.key, frame);
-          dict.set(dictKeyOf(key), this.evaluate(item.value, frame));
+          dict.set(hashableKey(key), this.evaluate(item.value, frame));
         }
         return dict;
       }
@@ -849,7 +849,7 @@ class Runtime implements RuntimeContext {
         let left = this.evaluate(expr.expr, frame);
         for (const operand of expr.ops) {
           const right = this.evaluate(operand.expr, frame);
-          if (!compare(operand.op, left, right)) return false;
+          if (!compareValues(operand.op, left, right)) return false;
           left = right;
         }
         return true;
@@ -923,35 +923,6 @@ function decodeWithNewlines(raw: string, newlineSequence: string): string {
   return value;
 }
 
-function dictKeyOf(key: PyValue): string | number | boolean | null {
-  if (key === null || typeof key === 'string' || typeof key === 'number' || typeof key === 'boolean') return key;
-  if (key instanceof PyFloat) return key.value;
-  if (key instanceof Markup) return key.text;
-  throw new PyError('TypeError', `unhashable type: '${typeName(key)}'`);
-}
-
-function compare(op: string, left: PyValue, right: PyValue): boolean {
-  switch (op) {
-    case '==':
-      return pyEquals(left, right);
-    case '!=':
-      return !pyEquals(left, right);
-    case '<':
-      return pyCompare(left, right, '<') < 0;
-    case '<=':
-      return pyCompare(left, right, '<=') <= 0;
-    case '>':
-      return pyCompare(left, right, '>') > 0;
-    case '>=':
-      return pyCompare(left, right, '>=') >= 0;
-    case 'in':
-      return pyContains(right, left);
-    case 'not in':
-      return !pyContains(right, left);
-  }
-  throw new PyError('TemplateSyntaxError', `unknown operator ${op}`);
-}
-
 const blocksByTemplate = new WeakMap<CompiledTemplate, BlockNode[]>();
 
 /** The template's `block` statements, found once per parsed template. */
@@ -1018,6 +989,3 @@ function pyReprName(name: string): string {
   return `'${name}'`;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
-}

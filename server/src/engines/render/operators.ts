@@ -19,6 +19,7 @@ import {
   isNumber,
   isTuple,
   numberOf,
+  pyCompare,
   pyEquals,
   pyIterate,
   pyRepr,
@@ -320,6 +321,32 @@ export function findDictKey(dict: PyDict, value: PyValue): string | number | boo
  * Python's `item in container`.
  * @example pyContains('abc', 'b') === true; pyContains([1, 2], new PyFloat(2)) === true
  */
+/**
+ * Python's comparison operators as Jinja writes them (`==`, `<`, `in`, `not in`, ...).
+ * @example compareValues('in', 'a', 'cat') === true
+ */
+export function compareValues(op: string, left: PyValue, right: PyValue): boolean {
+  switch (op) {
+    case '==':
+      return pyEquals(left, right);
+    case '!=':
+      return !pyEquals(left, right);
+    case '<':
+      return pyCompare(left, right, '<') < 0;
+    case '<=':
+      return pyCompare(left, right, '<=') <= 0;
+    case '>':
+      return pyCompare(left, right, '>') > 0;
+    case '>=':
+      return pyCompare(left, right, '>=') >= 0;
+    case 'in':
+      return pyContains(right, left);
+    case 'not in':
+      return !pyContains(right, left);
+  }
+  throw new PyError('TemplateSyntaxError', `unknown comparison operator ${op}`);
+}
+
 export function pyContains(container: PyValue, item: PyValue): boolean {
   const text = stringOf(container);
   if (text !== undefined) {

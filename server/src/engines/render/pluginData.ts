@@ -12,6 +12,7 @@ import { nativePluginCallables, type DeclaredPluginCallables, type PluginFileAcc
 import {
   PyDict,
   PyError,
+  hashableKey,
   PySlice,
   PyFloat,
   PyFunction,
@@ -38,7 +39,7 @@ import {
   type RuntimeContext,
 } from './pyValues';
 import { pythonAttribute } from './methods';
-import { binaryOp, pyContains, pythonGetitem } from './operators';
+import { binaryOp, compareValues, pythonGetitem } from './operators';
 
 /** A plugin named in makejinja.toml and the module file it resolves to (read by the caller). */
 export interface PluginSource {
@@ -1473,7 +1474,7 @@ class StaticInterpreter {
         const obj = this.eval(target.obj, scope);
         if (target.index.k === 'slice') throw new Unsupported('slice assignment', target.line);
         const key = this.eval(target.index, scope);
-        if (obj instanceof PyDict) obj.set(hashKey(key), value);
+        if (obj instanceof PyDict) obj.set(hashableKey(key), value);
         else if (isList(obj)) obj[normalizeIndex(obj.length, key)] = value;
         else throw new PyError('TypeError', `'${typeName(obj)}' object does not support item assignment`);
         return;
@@ -1571,7 +1572,7 @@ class StaticInterpreter {
           if (keyExpr === null) {
             if (!(value instanceof PyDict)) throw new PyError('TypeError', `'${typeName(value)}' object is not a mapping`);
             for (const [key, item] of value) dict.set(key, item);
-          } else dict.set(hashKey(this.eval(keyExpr, scope)), value);
+          } else dict.set(hashableKey(this.eval(keyExpr, scope)), value);
         }
         return dict;
       }
@@ -1589,7 +1590,7 @@ class StaticInterpreter {
     const dict = new PyDict();
     const run = (index: number): void => {
       if (index === expr.clauses.length) {
-        if (expr.kind === 'dict') dict.set(hashKey(this.eval(expr.key!, scope)), this.eval(expr.element, scope));
+        if (expr.kind === 'dict') dict.set(hashableKey(this.eval(expr.key!, scope)), this.eval(expr.element, scope));
         else items.push(this.eval(expr.element, scope));
         return;
       }
@@ -1687,13 +1688,6 @@ class RaisedException extends PyObject {
   }
 }
 
-function hashKey(value: PyValue): string | number | boolean | null {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (value instanceof PyFloat) return value.value;
-  const text = stringOf(value);
-  if (text !== undefined) return text;
-  throw new PyError('TypeError', `unhashable type: '${typeName(value)}'`);
-}
 
 function normalizeIndex(length: number, key: PyValue): number {
   if (typeof key !== 'number' && typeof key !== 'boolean') throw new PyError('TypeError', `list indices must be integers or slices, not ${typeName(key)}`);
@@ -1703,36 +1697,11 @@ function normalizeIndex(length: number, key: PyValue): number {
   return normalized;
 }
 
+/** Python's comparisons: Jinja's (operators.ts) plus identity, which only plugin code writes. */
 function compare(op: string, left: PyValue, right: PyValue): boolean {
-  switch (op) {
-    case '==':
-      return pyEquals(left, right);
-    case '!=':
-      return !pyEquals(left, right);
-    case '<':
-      return pyCompare(left, right, '<') < 0;
-    case '>':
-      return pyCompare(left, right, '>') > 0;
-    case '<=':
-      return pyCompare(left, right, '<=') <= 0;
-    case '>=':
-      return pyCompare(left, right, '>=') >= 0;
-    case 'in':
-    case 'not in': {
-      const isIn = pyContains(right, left);
-      return op === 'in' ? isIn : !isIn;
-    }
-    case 'is':
-      return isSame(left, right);
-    case 'is not':
-      return !isSame(left, right);
-  }
-  return false;
-}
-
-function isSame(a: PyValue, b: PyValue): boolean {
-  if (a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean') return a === b;
-  return a === b;
+  if (op === 'is') return left === right;
+  if (op === 'is not') return left !== right;
+  return compareValues(op, left, right);
 }
 
 /** Python's binary operators: Jinja's share operators.ts; the bitwise ones and dict union are plugin-only. */
@@ -1816,7 +1785,7 @@ function builtinFunctions(interpreter: StaticInterpreter): Map<string, PyValue> 
     (args, kwargs) => {
       const dict = new PyDict();
       if (args[0] instanceof PyDict) for (const [key, value] of args[0]) dict.set(key, value);
-      else if (args[0] !== undefined) for (const pair of iterate(args[0])) dict.set(hashKey(pyIterate(pair)[0]), pyIterate(pair)[1]);
+      else if (args[0] !== undefined) for (const pair of iterate(args[0])) dict.set(hashableKey(pyIterate(pair)[0]), pyIterate(pair)[1]);
       for (const [key, value] of kwargs) dict.set(key, value);
       return dict;
     },

@@ -84,6 +84,13 @@ export function dictKey(value: PyValue): string | number | boolean | null | unde
   return undefined;
 }
 
+/** A dict key from a Python value, raising Python's TypeError for an unhashable one. */
+export function hashableKey(value: PyValue): string | number | boolean | null {
+  const key = dictKey(value);
+  if (key === undefined) throw typeError(`unhashable type: '${typeName(value)}'`);
+  return key;
+}
+
 /** A slice written in a subscript (`x[1:-1]`, `x[::2]`); missing parts are null, as in Python. */
 export class PySlice {
   constructor(
