@@ -22,6 +22,11 @@ import type * as SopsConfigModule from './engines/sops/sopsConfig';
 import type * as SopsIdentities from './engines/sops/identities';
 import type * as SopsCliEngine from './engines/sops/cliEngine';
 import type * as SopsSecretsStatus from './engines/sops/secretsStatus';
+import type * as TaskCatalog from './engines/tasks/catalog';
+import type * as TaskItemState from './engines/tasks/itemState';
+import type * as TaskStateContext from './engines/tasks/stateContext';
+import type * as StepResultStoreModule from './host/stepResultStore';
+import type { WorkItemInfo } from './protocol';
 
 // The check command's modules (schemas, ajv) load only when it runs, so that `render` starts fast.
 const checkModules = () => ({
@@ -37,6 +42,14 @@ const sopsModules = () => ({
   identities: require('./engines/sops/identities') as typeof SopsIdentities,
   cliEngine: require('./engines/sops/cliEngine') as typeof SopsCliEngine,
   secrets: require('./engines/sops/secretsStatus') as typeof SopsSecretsStatus,
+});
+
+// The status command's modules load only when it runs.
+const statusModules = () => ({
+  ...(require('./engines/tasks/catalog') as typeof TaskCatalog),
+  ...(require('./engines/tasks/itemState') as typeof TaskItemState),
+  ...(require('./engines/tasks/stateContext') as typeof TaskStateContext),
+  ...(require('./host/stepResultStore') as typeof StepResultStoreModule),
 });
 
 const USAGE = `Usage: cluster-template-tools <command> [arguments]
@@ -62,6 +75,12 @@ Commands:
                    List every *.sops.* file under the folder (templates/, .git and node_modules
                    left out) as encrypted, plaintext or broken; exits 1 when any is plaintext or
                    broken (a pre-commit check).
+  status <workspace> [--json]
+                   The remaining work of a cluster-template repository: every item with its
+                   state (done, in-progress, todo, blocked, unknown), why, and its steps' last
+                   known results (kept per workspace in ~/.local/state/cluster-template-tools).
+                   --json prints one object per item. Derived values come from reading
+                   plugin.py statically. Exits 1 when the folder is not such a repository.
   help             Show this help.
 
 Age keys are read from, in order: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, the workspace settings
@@ -492,6 +511,61 @@ async function sopsStatus(folder: string): Promise<number> {
   return counts.plaintext + counts.broken > 0 ? 1 : 0;
 }
 
+const STATE_LABELS: Record<WorkItemInfo['state'], string> = { done: 'done', 'in-progress': 'in progress', todo: 'to do', blocked: 'blocked', unknown: 'unknown' };
+const PRIORITY_LABELS: Record<WorkItemInfo['priority'], string> = { high: 'High', medium: 'Medium', low: 'Low', future: 'Future' };
+
+async function status(folder: string, isJson: boolean): Promise<number> {
+  const root = path.resolve(folder);
+  const { CATALOG, readWorkItems, readWorkspaceShape, loadStepResultsBlocking } = statusModules();
+  const { isOnPath } = require('./host/processRunner') as typeof import('./host/processRunner');
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  const renderer = new WorkspaceRenderer(root, blockingFileReader, { env, derivedData: 'static', pluginFiles: nodePluginFileAccess });
+  const shape = await readWorkspaceShape(root, {
+    reader: blockingFileReader,
+    renderText: async (templatePath, text) => {
+      const rendered = await renderer.preview(templatePath, text);
+      return rendered.problem ? { error: rendered.problem.message } : { text: rendered.text ?? '' };
+    },
+    stepResults: loadStepResultsBlocking(root),
+    isOnPath: (program) => isOnPath(program),
+  });
+  if (!shape.isClusterTemplate) {
+    process.stderr.write(`error: ${root} is not a cluster-template repository (no makejinja.toml, no cluster.yaml beside templates/)\n`);
+    return 1;
+  }
+  const items = await readWorkItems(CATALOG, shape.context);
+  if (isJson) {
+    const out = items.map((item) => ({
+      id: item.id,
+      title: item.title,
+      priority: item.priority,
+      state: item.state,
+      reasons: item.reasons,
+      steps: item.steps.map((step) => ({ id: step.id, title: step.title, kind: step.kind, ...(step.lastResult ? { lastResult: step.lastResult } : {}) })),
+    }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const priority of ['high', 'medium', 'low', 'future'] as const) {
+    const group = items.filter((item) => item.priority === priority);
+    if (group.length === 0) continue;
+    lines.push(PRIORITY_LABELS[priority]);
+    for (const item of group) {
+      lines.push(`  ${item.title} [${item.id}]: ${STATE_LABELS[item.state]}${item.isGuide ? ' (guide)' : ''}`);
+      for (const reason of item.reasons) lines.push(`      ${reason}`);
+      for (const step of item.steps) {
+        if (step.lastResult) lines.push(`      last ${step.id}: ${step.lastResult.status} (${step.lastResult.at}): ${step.lastResult.reason}`);
+      }
+    }
+  }
+  const done = items.filter((item) => item.state === 'done').length;
+  lines.push(`${items.length} item(s): ${done} done, ${items.length - done} open`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -516,6 +590,15 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return command === 'decrypt' ? decrypt(rest[0]) : sopsStatus(rest[0]);
+    }
+    case 'status': {
+      const isJson = rest.includes('--json');
+      const others = rest.filter((arg) => arg !== '--json');
+      if (others.length !== 1 || others[0].startsWith('-')) {
+        process.stderr.write(`error: status needs exactly one workspace folder${others.find((arg) => arg.startsWith('-')) ? ` (unknown option ${others.find((arg) => arg.startsWith('-'))})` : ''}\n\n${USAGE}`);
+        return 2;
+      }
+      return status(others[0], isJson);
     }
     case 'encrypt': {
       const isInPlace = rest.includes('--in-place') || rest.includes('-i');

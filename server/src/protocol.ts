@@ -250,3 +250,237 @@ export const writeSecretRequest = new RequestType<WriteSecretParams, WriteSecret
 
 /** Creates the folder's age.key (mode 0600) unless one exists; answers with the public key only. */
 export const generateAgeKeyRequest = new RequestType<GenerateAgeKeyParams, GenerateAgeKeyResult, void>('clusterTemplate/sops/generateAgeKey');
+
+// ---- Remaining work (issue 6) -------------------------------------------------------------------
+// The server reads each catalog item's state from the workspace and runs the checks; the client
+// shows the tree, asks the questions and runs commands as VS Code tasks. No answer carries a secret
+// value: variables marked secret are only ever said to be set or unset.
+
+export type WorkPriority = 'high' | 'medium' | 'low' | 'future';
+export type WorkItemState = 'done' | 'in-progress' | 'todo' | 'blocked' | 'unknown';
+export type WorkStepKind = 'scaffold' | 'configure' | 'pipeline' | 'run' | 'verify' | 'manual';
+
+export interface WorkFolderParams {
+  folderUri: string;
+}
+
+export interface WorkStepResult {
+  status: 'pass' | 'fail' | 'error';
+  /** One line: why. */
+  reason: string;
+  details: string[];
+  /** ISO time of the run. */
+  at: string;
+}
+
+export interface WorkStepInfo {
+  id: string;
+  title: string;
+  kind: WorkStepKind;
+  detail?: string;
+  /** run, verify and reconcile steps: the command with the workspace's values substituted, quoted for a POSIX shell. */
+  commandLine?: string;
+  /** Placeholders of the command with no value in cluster.yaml / nodes.yaml (the step cannot run yet). */
+  missingValues?: string[];
+  /** The program the step needs, when it is not on PATH: a sentence saying so and what it is for. */
+  missingTool?: string;
+  lastResult?: WorkStepResult;
+}
+
+export interface WorkItemInfo {
+  id: string;
+  title: string;
+  priority: WorkPriority;
+  isGuide: boolean;
+  summary: string;
+  state: WorkItemState;
+  /** Why the item is in this state: what holds, what is missing, what blocks it. */
+  reasons: string[];
+  /** Where the guide and the repository disagree. */
+  warnings: string[];
+  /** Catalog items this one builds on. */
+  dependsOn: string[];
+  steps: WorkStepInfo[];
+}
+
+export interface WorkItemsResult {
+  /** False when the folder has no makejinja.toml nor cluster.yaml + templates/: the view shows its welcome text. */
+  isClusterTemplate: boolean;
+  items: WorkItemInfo[];
+  /** Environment the commands run with (KUBECONFIG, TALOSCONFIG, SOPS_AGE_KEY_FILE as the Taskfile sets them). */
+  environment: Record<string, string>;
+  notes: string[];
+}
+
+export interface WorkStepParams extends WorkFolderParams {
+  itemId: string;
+  stepId: string;
+}
+
+export interface ScaffoldChangeInfo {
+  uri: string;
+  kind: 'create' | 'edit';
+  description: string;
+  /** A file with other content is already there: only written when the user says so. */
+  conflictsWithExisting: boolean;
+}
+
+export interface ScaffoldPlanResult {
+  /** Names the planned content kept by the server until applied or replaced. */
+  planId?: string;
+  changes: ScaffoldChangeInfo[];
+  /** Files already as the scaffold writes them. */
+  upToDate: string[];
+  notes: string[];
+  /** Why there is no plan (restricted mode, unknown step); absent otherwise. */
+  refused?: string;
+}
+
+export interface ApplyScaffoldParams {
+  planId: string;
+  /** Conflicting files (uris) the user agreed to overwrite. */
+  overwrite: string[];
+}
+
+export interface ApplyScaffoldResult {
+  written: string[];
+  skipped: string[];
+  errors: string[];
+}
+
+export interface VariablePromptInfo {
+  key: string;
+  prompt: string;
+  isSecret: boolean;
+  isOptional: boolean;
+  /** Has a value in cluster.yaml now (for secrets this is all that is said). */
+  isSet: boolean;
+  /** The current value as written, for non-secret keys. */
+  currentValue?: string;
+  /** Values to offer: the current one, the default, derived ones, the schema's choices. */
+  suggestions: { label: string; value: string; detail?: string }[];
+  /** The schema's description of the key. */
+  description?: string;
+}
+
+export interface VariablePromptsResult {
+  prompts: VariablePromptInfo[];
+  refused?: string;
+}
+
+export interface VariablePromptsParams extends WorkStepParams {
+  /** Values typed so far in this flow: derived suggestions build on them (the JWKS URI on the issuer). */
+  entered?: { key: string; text: string }[];
+}
+
+export interface ValidateVariableParams extends WorkFolderParams {
+  key: string;
+  /** As typed. */
+  text: string;
+  /** An empty answer is accepted (the key is then left as it is). */
+  isOptional?: boolean;
+}
+
+export interface ValidateVariableResult {
+  /** The message to show under the input box; absent when valid. */
+  error?: string;
+}
+
+export interface SetVariablesParams extends WorkFolderParams {
+  /** Values as typed; the server converts them to the schema's types. */
+  assignments: { key: string; text: string }[];
+}
+
+export interface SetVariablesResult {
+  /** cluster.yaml. */
+  uri: string;
+  /** Text edits keeping comments and order; the client applies them to the document and saves it. */
+  edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+  /** Keys not written, with the reason (never the value). */
+  problems: string[];
+}
+
+export interface RecordStepResultParams extends WorkStepParams {
+  /** Exit code of the task the client ran; undefined when it did not finish. */
+  exitCode?: number;
+}
+
+export interface ConfigureParams extends WorkFolderParams {
+  progressId?: string;
+  /** Overwrite generated files edited by hand since the last render (like `task configure`). */
+  overwriteHandEdited: boolean;
+}
+
+export interface ConfigureStage {
+  name: 'check' | 'render' | 'encrypt' | 'kubeconform' | 'talhelper';
+  status: 'ok' | 'failed' | 'skipped';
+  message: string;
+  details: string[];
+}
+
+export interface ConfigureResult {
+  /** needs-confirmation: generated files were edited by hand; nothing was written (see handEdited). */
+  outcome: 'done' | 'failed' | 'refused' | 'needs-confirmation';
+  stages: ConfigureStage[];
+  /** Hand-edited output files (uris), when outcome is needs-confirmation. */
+  handEdited: string[];
+  /** cluster.yaml / nodes.yaml errors that stopped the pipeline. */
+  configErrors: { uri: string; line: number; message: string }[];
+}
+
+export interface WorkProgressParams {
+  progressId: string;
+  message: string;
+}
+
+export interface TaskfileTaskInfo {
+  name: string;
+  description?: string;
+  requiredVars: string[];
+  isInternal: boolean;
+  /** Where it is declared. */
+  uri: string;
+  line: number;
+}
+
+export interface TaskfileTasksResult {
+  tasks: TaskfileTaskInfo[];
+  problems: string[];
+  environment: Record<string, string>;
+}
+
+/** Every catalog item with its state read from the workspace, its steps and their last results. */
+export const workItemsRequest = new RequestType<WorkFolderParams, WorkItemsResult, void>('clusterTemplate/tasks/items');
+
+/** Something the states depend on changed (files, settings, a step result): ask for the items again. */
+export const workItemsChangedNotification = new NotificationType<WorkFolderParams>('clusterTemplate/tasks/changed');
+
+/** The files a scaffold step would create or edit; nothing is written yet. */
+export const scaffoldPlanRequest = new RequestType<WorkStepParams, ScaffoldPlanResult, void>('clusterTemplate/tasks/scaffoldPlan');
+
+/** Writes a scaffold plan atomically; refused in an untrusted workspace. */
+export const applyScaffoldRequest = new RequestType<ApplyScaffoldParams, ApplyScaffoldResult, void>('clusterTemplate/tasks/applyScaffold');
+
+/** The questions of a configure step, with current values (non-secret only) and suggestions. */
+export const variablePromptsRequest = new RequestType<VariablePromptsParams, VariablePromptsResult, void>('clusterTemplate/tasks/variablePrompts');
+
+/** Checks one typed value against the cluster.yaml schema rules (for the input box). */
+export const validateVariableRequest = new RequestType<ValidateVariableParams, ValidateVariableResult, void>('clusterTemplate/tasks/validateVariable');
+
+/** The cluster.yaml edits that set these values (comments and order kept, commented keys uncommented in place). */
+export const setVariablesRequest = new RequestType<SetVariablesParams, SetVariablesResult, void>('clusterTemplate/tasks/setVariables');
+
+/** Runs a verify step's check as a child process, parses its output and remembers the result. */
+export const runVerifyRequest = new RequestType<WorkStepParams, WorkStepResult, void>('clusterTemplate/tasks/runVerify');
+
+/** Remembers how a run step's task ended. */
+export const recordStepResultRequest = new RequestType<RecordStepResultParams, void, void>('clusterTemplate/tasks/recordStepResult');
+
+/** Does natively what `task configure` does: check, render, encrypt, validate when the tools exist. */
+export const configureRequest = new RequestType<ConfigureParams, ConfigureResult, void>('clusterTemplate/tasks/configure');
+
+/** Progress of configure. */
+export const workProgressNotification = new NotificationType<WorkProgressParams>('clusterTemplate/tasks/progress');
+
+/** The tasks of the folder's Taskfile (with includes), for the task provider. */
+export const taskfileTasksRequest = new RequestType<WorkFolderParams, TaskfileTasksResult, void>('clusterTemplate/tasks/taskfile');

@@ -55,9 +55,23 @@ import {
   writeSecretHandler,
   type SopsHandlerDeps,
 } from './handlers/sopsHandlers';
+import {
+  applyScaffoldHandler,
+  configureHandler,
+  recordStepResultHandler,
+  runVerifyHandler,
+  scaffoldPlanHandler,
+  setVariablesHandler,
+  taskfileTasksHandler,
+  validateVariableHandler,
+  variablePromptsHandler,
+  workItemsHandler,
+  type TaskHandlerDeps,
+} from './handlers/taskHandlers';
 import { createFileExclusive, nodeOutputWriter, writeFileAtomic } from './host/atomicWrite';
 import { nodeFileReader, type FileReader } from './host/fileReader';
-import { findPluginDataScript, nodeProcessRunner } from './host/processRunner';
+import { findPluginDataScript, isOnPath, nodeProcessRunner } from './host/processRunner';
+import { fileStepResultStore } from './host/stepResultStore';
 import {
   applyRenderPlanRequest,
   configStatusNotification,
@@ -74,6 +88,18 @@ import {
   readSecretRequest,
   sopsProgressNotification,
   writeSecretRequest,
+  applyScaffoldRequest,
+  configureRequest,
+  recordStepResultRequest,
+  runVerifyRequest,
+  scaffoldPlanRequest,
+  setVariablesRequest,
+  taskfileTasksRequest,
+  validateVariableRequest,
+  variablePromptsRequest,
+  workItemsChangedNotification,
+  workItemsRequest,
+  workProgressNotification,
   type ConfigFileStatus,
   type ConfigStatusParams,
   type RenderInitializationOptions,
@@ -87,6 +113,10 @@ import { ConfigFileStore } from './workspace/configFiles';
 import { configKindOf } from './workspace/configWorkspace';
 import { RenderSession, workspaceRendererLoader } from './workspace/renderSession';
 import { SopsSession, type SecretWriter } from './workspace/sopsSession';
+import { TaskSession } from './workspace/taskSession';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { isTemplatePath, TemplateStore } from './workspace/templateStore';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -155,6 +185,70 @@ const sopsSession = new SopsSession({
   log,
   now: () => new Date(),
 });
+
+const taskSession = new TaskSession({
+  reader: renderReader,
+  renderText: (root, templatePath, text) => renderSession.renderText(root, templatePath, text),
+  results: fileStepResultStore(),
+  runner: nodeProcessRunner,
+  isOnPath: (program) => isOnPath(program),
+  isTrusted: () => isTrusted,
+  clusterContext: async (root) => (await store.workspaceFor(root)).cluster,
+  configErrors: async (root) => {
+    const check = await store.checkRoot(root, openDocuments);
+    return Object.values(check.files).flatMap((state) =>
+      check.problems[state.kind]
+        .filter((problem) => problem.severity === 'error')
+        .map((problem) => ({ uri: URI.file(state.filePath).toString(), line: lineAt(state.text ?? '', problem.span.start), message: problem.message })),
+    );
+  },
+  renderPlan: (root) => renderSession.plan(root),
+  applyRender: (planId, overwrite) => renderSession.apply(planId, overwrite),
+  encryptAll: (root, onProgress) => sopsSession.encryptAll(root, (progress) => onProgress(`Encrypting ${progress.relativePath} (${progress.done}/${progress.total})`)),
+  writeFile: async (filePath, content) => {
+    await mkdir(dirname(filePath), { recursive: true });
+    await writeFileAtomic(filePath, content);
+  },
+  randomBytes: (count) => randomBytes(count),
+  now: () => new Date(),
+  log,
+  filesWritten: (filePaths) => {
+    for (const filePath of filePaths) {
+      store.fileChanged(filePath);
+      renderSession.fileChanged(filePath);
+    }
+    store.invalidate();
+    templates.invalidate();
+    for (const root of new Set(filePaths.flatMap(rootsHolding))) {
+      statesChanged(root);
+      void scheduleCheck(root);
+    }
+  },
+});
+
+/** 1-based line of an offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Tells the client the remaining-work states of a root may have changed; bursts coalesce. */
+const pendingStateNotices = new Map<string, ReturnType<typeof setTimeout>>();
+function statesChanged(root: string): void {
+  clearTimeout(pendingStateNotices.get(root));
+  pendingStateNotices.set(
+    root,
+    setTimeout(() => {
+      pendingStateNotices.delete(root);
+      void connection.sendNotification(workItemsChangedNotification, { folderUri: URI.file(root).toString() });
+    }, 300),
+  );
+}
+
+function rootsHolding(filePath: string): string[] {
+  return roots.filter((root) => filePath === root || filePath.startsWith(root + '/'));
+}
 
 /** Render problems of a template: an open one gets them with its own diagnostics, a closed one alone. */
 async function publishRenderProblems(filePath: string): Promise<void> {
@@ -282,6 +376,9 @@ connection.onInitialized(async () => {
         { globPattern: '**/*.{j2,py}' },
         { globPattern: '**/*.sops.*' },
         { globPattern: '**/{.sops.yaml,age.key}' },
+        // Rendered manifests and the Taskfile: the remaining-work states read them.
+        { globPattern: '**/kubernetes/**/*.yaml' },
+        { globPattern: '**/{Taskfile,taskfile}*.{yml,yaml}' },
       ],
     });
   }
@@ -350,6 +447,7 @@ connection.onDidChangeWatchedFiles(async (params) => {
     }
   }
   sopsSession.filesChanged(params.changes.map((change) => ({ filePath: URI.parse(change.uri).fsPath, isDeleted: change.type === FileChangeType.Deleted })));
+  for (const root of new Set(params.changes.flatMap((change) => rootsHolding(URI.parse(change.uri).fsPath)))) statesChanged(root);
   for (const root of touched) void scheduleCheck(root);
   for (const root of reloadedTemplateRoots) {
     void templates.indexFor(root).then(() => scheduleCheck(root), (error: unknown) => log(`[error] indexing templates of ${root}: ${String(error)}`));
@@ -442,12 +540,29 @@ connection.onRequest(encryptAllRequest, withToken('clusterTemplate/sops/encryptA
 connection.onRequest(readSecretRequest, safeHandler('clusterTemplate/sops/readSecret', log, { error: { code: 'failed', message: 'Decrypting failed unexpectedly; the Cluster Template output has the details.' } }, readSecretHandler(sopsDeps)));
 connection.onRequest(writeSecretRequest, safeHandler('clusterTemplate/sops/writeSecret', log, { outcome: 'failed', message: 'Saving the secret failed unexpectedly; the file on disk is as it was.', error: { code: 'failed', message: 'unexpected error' } }, writeSecretHandler(sopsDeps)));
 connection.onRequest(generateAgeKeyRequest, (params) => safeHandler('clusterTemplate/sops/generateAgeKey', log, { outcome: 'failed', keyFileUri: '', message: 'Creating age.key failed unexpectedly; the Cluster Template output has the details.' }, generateAgeKeyHandler(sopsDeps))(params));
+const taskDeps: TaskHandlerDeps = {
+  session: taskSession,
+  sendProgress: (params) => void connection.sendNotification(workProgressNotification, params),
+  statesChanged,
+};
+const unexpected = 'failed unexpectedly; the Cluster Template output has the details.';
+connection.onRequest(workItemsRequest, safeHandler('clusterTemplate/tasks/items', log, { isClusterTemplate: true, items: [], environment: {}, notes: [`Reading the remaining work ${unexpected}`] }, workItemsHandler(taskDeps)));
+connection.onRequest(scaffoldPlanRequest, safeHandler('clusterTemplate/tasks/scaffoldPlan', log, { changes: [], upToDate: [], notes: [], refused: `Planning the scaffold ${unexpected}` }, scaffoldPlanHandler(taskDeps)));
+connection.onRequest(applyScaffoldRequest, safeHandler('clusterTemplate/tasks/applyScaffold', log, { written: [], skipped: [], errors: [`Writing the scaffold ${unexpected}`] }, applyScaffoldHandler(taskDeps)));
+connection.onRequest(variablePromptsRequest, safeHandler('clusterTemplate/tasks/variablePrompts', log, { prompts: [], refused: `Reading the variables ${unexpected}` }, variablePromptsHandler(taskDeps)));
+connection.onRequest(validateVariableRequest, safeHandler('clusterTemplate/tasks/validateVariable', log, {}, validateVariableHandler(taskDeps)));
+connection.onRequest(setVariablesRequest, safeHandler('clusterTemplate/tasks/setVariables', log, { uri: '', edits: [], problems: [`Planning the cluster.yaml edits ${unexpected}`] }, setVariablesHandler(taskDeps)));
+connection.onRequest(runVerifyRequest, safeHandler('clusterTemplate/tasks/runVerify', log, { status: 'error' as const, reason: `The check ${unexpected}`, details: [], at: new Date(0).toISOString() }, runVerifyHandler(taskDeps)));
+connection.onRequest(recordStepResultRequest, safeHandler('clusterTemplate/tasks/recordStepResult', log, undefined, recordStepResultHandler(taskDeps)));
+connection.onRequest(configureRequest, safeHandler('clusterTemplate/tasks/configure', log, { outcome: 'failed' as const, stages: [{ name: 'check' as const, status: 'failed' as const, message: `Configure ${unexpected}`, details: [] }], handEdited: [], configErrors: [] }, configureHandler(taskDeps)));
+connection.onRequest(taskfileTasksRequest, safeHandler('clusterTemplate/tasks/taskfile', log, { tasks: [], problems: [`Reading the Taskfile ${unexpected}`], environment: {} }, taskfileTasksHandler(taskDeps)));
 connection.onNotification(trustGrantedNotification, () => {
   isTrusted = true;
   // Derived data changes from static to plugin.py's real data().
   renderSession.reset();
   // Secrets can now be decrypted: their MAC checks and the age key check run.
   sopsSession.reset();
+  roots.forEach(statesChanged);
 });
 
 process.on('uncaughtException', (error) => log(`[error] uncaught: ${error.stack ?? String(error)}`));

@@ -28,7 +28,7 @@ describe('cli check', () => {
     const result = run('check', copyExample('valid'));
     assert.equal(result.stdout, '');
     // The templates are checked too, and a correct workspace has nothing to say about them.
-    assert.match(result.stderr, /2 file\(s\) and 11 template\(s\) checked: 0 error\(s\), 0 warning\(s\)/);
+    assert.match(result.stderr, /2 file\(s\) and 46 template\(s\) checked: 0 error\(s\), 0 warning\(s\)/);
     assert.equal(result.code, 0);
   });
 
@@ -71,7 +71,7 @@ describe('cli check', () => {
         '',
       ].join('\n'),
     );
-    assert.match(result.stderr, /2 file\(s\) and 11 template\(s\) checked: 1 error\(s\), 1 warning\(s\)/);
+    assert.match(result.stderr, /2 file\(s\) and 46 template\(s\) checked: 1 error\(s\), 1 warning\(s\)/);
     assert.equal(result.code, 1);
   });
 

@@ -106,6 +106,8 @@ class Plugin(makejinja.plugin.Plugin):
         data.setdefault("repository_branch", "main")
         data.setdefault("repository_visibility", "public")
         data.setdefault("cilium_loadbalancer_mode", "dsr")
+        data.setdefault("cluster_name", "talos-cluster")
+        data.setdefault("rustfs_enabled", False)
         data.setdefault("volsync_enabled", False)
 
         # BGP only when all three keys have a value; an empty one disables it.
@@ -114,6 +116,19 @@ class Plugin(makejinja.plugin.Plugin):
 
         # A peer-to-peer image cache only pays off with more than one node.
         data.setdefault("spegel_enabled", len(data.get("nodes") or []) > 1)
+
+        # Talos Backup needs somewhere to upload: an endpoint and a bucket. An empty
+        # or commented-out value leaves it off.
+        backup_endpoint = data.get("backup_s3_endpoint") or ""
+        data["talos_backup_enabled"] = bool(backup_endpoint and data.get("backup_s3_bucket"))
+        # An in-cluster endpoint is RustFS: the backup waits for it and uses path-style URLs.
+        data["backup_s3_internal"] = "svc.cluster.local" in backup_endpoint
+        # The AWS SDK insists on a region; S3-compatible stores accept any.
+        data.setdefault("backup_s3_region", "us-east-1")
+
+        # The JWT SecurityPolicy is rendered only once an identity provider is named.
+        data.setdefault("oidc_provider_name", "keycloak")
+        data["oidc_enabled"] = bool(data.get("oidc_issuer_url") and data.get("oidc_jwks_uri"))
 
         return data
 

@@ -1,7 +1,7 @@
 // Runs a program and collects its output: the only place the server and the command-line tool
 // start processes. Engines receive a ProcessRunner; tests pass a fake or this real one.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface ProcessRequest {
@@ -74,4 +74,23 @@ export function findPluginDataScript(from: string = __dirname): string | undefin
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** Whether a program is an executable file on PATH (what a shell would start). */
+export function isOnPath(program: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (program.includes('/')) return isExecutable(program);
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, program))) return true;
+  }
+  return false;
+}
+
+function isExecutable(filePath: string): boolean {
+  try {
+    accessSync(filePath, constants.X_OK);
+    return statSync(filePath).isFile();
+  } catch {
+    // Missing or not executable: not this one.
+    return false;
+  }
 }

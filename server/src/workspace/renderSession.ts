@@ -302,6 +302,16 @@ export class RenderSession {
     return result;
   }
 
+  /**
+   * Renders text as if it were the template at templatePath, publishing nothing: the remaining-work
+   * states evaluate gates and derived flags this way. Example: `#% if rustfs_enabled %#yes#% endif %#`.
+   */
+  async renderText(root: string, templatePath: string, text: string): Promise<{ text?: string; error?: string }> {
+    const renderer = await this.rendererFor(root);
+    const rendered = await renderer.preview(templatePath, text);
+    return rendered.problem ? { error: rendered.problem.message } : { text: rendered.text ?? '' };
+  }
+
   /** A template's editor closed: problems found by previewing it no longer show. */
   forgetPreview(templatePath: string): void {
     this.setPreviewProblems(templatePath, []);

@@ -104,9 +104,16 @@ test('the example workspace plugin.py: its variables, and filters and functions 
       ['repository_branch', 'setdefault', false],
       ['repository_visibility', 'setdefault', false],
       ['cilium_loadbalancer_mode', 'setdefault', false],
+      ['cluster_name', 'setdefault', false],
+      ['rustfs_enabled', 'setdefault', false],
       ['volsync_enabled', 'setdefault', false],
       ['cilium_bgp_enabled', 'setdefault', false],
       ['spegel_enabled', 'setdefault', false],
+      ['talos_backup_enabled', 'assign', false],
+      ['backup_s3_internal', 'assign', false],
+      ['backup_s3_region', 'setdefault', false],
+      ['oidc_provider_name', 'setdefault', false],
+      ['oidc_enabled', 'assign', false],
     ],
   );
   const lines = text.split('\n');
