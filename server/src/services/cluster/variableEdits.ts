@@ -31,7 +31,7 @@ const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * (`# key: ""`, or `# key:` with a commented list below) is uncommented where it stands; a missing
  * key goes after the last key sharing its prefix up to the first `_`, else at the end of the file.
  * @example planVariableEdits('backup_s3_endpoint: ""\n', [{ key: 'backup_s3_bucket', value: 'etcd' }])
- *   → { edits: [insert '\nbackup_s3_bucket: "etcd"' at 1:22], problems: [] }
+ *   → { edits: [{ range: 0:22–0:22, newText: '\nbackup_s3_bucket: "etcd"' }], problems: [] }
  */
 export function planVariableEdits(text: string, assignments: VariableAssignment[]): VariableEditResult {
   const problems: string[] = [];
