@@ -266,7 +266,8 @@ describe('remaining work over stdio', { timeout: 180_000 }, () => {
       const nodes = await client.request<WorkStepResult>('clusterTemplate/tasks/runVerify', { ...folder(client), itemId: 'tuppr', stepId: 'nodes' });
       assert.equal(nodes.status, 'pass', nodes.reason);
       const pods = await client.request<WorkStepResult>('clusterTemplate/tasks/runVerify', { ...folder(client), itemId: 'tuppr', stepId: 'pods' });
-      assert.equal(pods.status, 'fail');
+      // kubectl answered that it cannot reach a cluster: the check could not be made (an error, not a failure).
+      assert.equal(pods.status, 'error');
       assert.match(pods.reason, /cluster|connect|refused/i);
       const talosApi = await client.request<WorkStepResult>('clusterTemplate/tasks/runVerify', { ...folder(client), itemId: 'tuppr', stepId: 'talos-api' });
       // No talosctl here (or on the CI machine): said plainly.
@@ -275,7 +276,7 @@ describe('remaining work over stdio', { timeout: 180_000 }, () => {
       await client.waitForNotification('clusterTemplate/tasks/changed');
       const tuppr = item(await items(client), 'tuppr');
       assert.equal(tuppr.steps.find((s) => s.id === 'nodes')!.lastResult?.status, 'pass');
-      assert.ok(tuppr.reasons.some((r) => /pods failed/.test(r) && /talos-api failed/.test(r)), tuppr.reasons.join('\n'));
+      assert.ok(tuppr.reasons.includes('✗ the six checks passed in the cluster: talos-api, pods could not be checked; crds, upgrades, versions not run yet'), tuppr.reasons.join('\n'));
       const status = spawnSync(process.execPath, [cli, 'status', root], { encoding: 'utf8', env: serverEnv() });
       assert.match(status.stdout, /last nodes: pass/);
     });

@@ -201,10 +201,13 @@ class ConditionReader {
       case 'stepsPassed': {
         const results = this.ctx.stepResults[itemId] ?? {};
         const notRun = condition.steps.filter((step) => !results[step]);
-        const failed = condition.steps.filter((step) => results[step] && results[step].status !== 'pass');
-        if (notRun.length === 0 && failed.length === 0) return { holds: true };
+        const failed = condition.steps.filter((step) => results[step]?.status === 'fail');
+        // An error is a check that could not be made (no tool, no cluster): not a verdict on the cluster.
+        const unchecked = condition.steps.filter((step) => results[step]?.status === 'error');
+        if (notRun.length === 0 && failed.length === 0 && unchecked.length === 0) return { holds: true };
         const parts: string[] = [];
         if (failed.length) parts.push(`${listed(failed)} failed`);
+        if (unchecked.length) parts.push(`${listed(unchecked)} could not be checked`);
         if (notRun.length) parts.push(`${listed(notRun)} not run yet`);
         return { holds: false, detail: parts.join('; ') };
       }
