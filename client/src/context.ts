@@ -8,13 +8,16 @@ import {
   recheckRequest,
   SERVER_NODE_FLAGS,
   trustGrantedNotification,
+  workItemsChangedNotification,
   type ConfigStatusParams,
   type RenderInitializationOptions,
   type SopsInitializationOptions,
 } from '../../server/src/protocol';
 import { registerRenderCommands } from './commands/render';
 import { registerSopsCommands } from './commands/sops';
+import { registerTaskCommands } from './commands/tasks';
 import { ConfigStatusBar } from './statusBar';
+import { registerRemainingWorkView, RemainingWorkProvider } from './views/remainingWork';
 
 const OUTPUT_NAME = 'Cluster Template';
 /** Language ids of our .j2 templates (package.json contributes them with their grammars). */
@@ -24,6 +27,7 @@ export class ExtensionContextState {
   private client: LanguageClient | undefined;
   private readonly output: vscode.LogOutputChannel;
   private readonly statusBar: ConfigStatusBar;
+  private readonly remainingWork: RemainingWorkProvider;
   private readyResolve!: () => void;
   private readonly ready: Promise<void>;
   private starting: Promise<void> | undefined;
@@ -31,6 +35,7 @@ export class ExtensionContextState {
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_NAME, { log: true });
     this.statusBar = new ConfigStatusBar();
+    this.remainingWork = new RemainingWorkProvider({ client: () => this.runningClient(), output: this.output });
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
     context.subscriptions.push(this.output, this.statusBar);
   }
@@ -76,8 +81,19 @@ export class ExtensionContextState {
       vscode.commands.registerCommand('clusterTemplate.internal.whenReady', () => this.ready),
       ...registerRenderCommands({ client: () => this.runningClient(), output: this.output }),
       ...registerSopsCommands({ client: () => this.runningClient(), output: this.output }),
-      // The server stops approximating derived data and allows writes from now on.
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.client?.sendNotification(trustGrantedNotification)),
+      ...registerRemainingWorkView(this.remainingWork),
+      ...registerTaskCommands({
+        client: () => this.runningClient(),
+        // Set once something started the server: the task provider never starts it on its own.
+        startedClient: () => (this.starting ? this.runningClient() : undefined),
+        output: this.output,
+        remainingWork: this.remainingWork,
+      }),
+      // The server stops approximating derived data and allows writes from now on; steps may run now.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        void this.client?.sendNotification(trustGrantedNotification);
+        this.remainingWork.scheduleRefresh();
+      }),
     );
   }
 
@@ -130,8 +146,11 @@ export class ExtensionContextState {
         this.output.info(`Ready. Workspace schema: ${params.workspaceSchema}.`);
         this.statusBar.setReady(params.workspaceSchema);
         this.readyResolve();
+        // Items asked for while the server was still reading the workspace are read again.
+        this.remainingWork.scheduleRefresh();
       }),
       this.client.onNotification(configStatusNotification, (params: ConfigStatusParams) => this.statusBar.update(params)),
+      this.client.onNotification(workItemsChangedNotification, (params) => this.remainingWork.scheduleRefresh(params.folderUri)),
     );
     this.statusBar.setStarting();
     await this.client.start();

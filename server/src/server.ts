@@ -114,6 +114,7 @@ import { configKindOf } from './workspace/configWorkspace';
 import { RenderSession, workspaceRendererLoader } from './workspace/renderSession';
 import { SopsSession, type SecretWriter } from './workspace/sopsSession';
 import { TaskSession } from './workspace/taskSession';
+import { classifySecretText } from './engines/sops/secretsStatus';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -167,7 +168,16 @@ const renderSession = new RenderSession({
 /** `sops.defaults.ageKeyFile`, the key file setting of other SOPS extensions (from the client). */
 let sopsDefaultsAgeKeyFile: string | undefined;
 const secretWriter: SecretWriter = {
-  replace: (filePath, content) => writeFileAtomic(filePath, content),
+  replace: async (filePath, content) => {
+    const before = await nodeFileReader.readText(filePath);
+    await writeFileAtomic(filePath, content);
+    // Encrypting a rendered secret in place is part of rendering, not a hand edit of its output.
+    const root = rootsHolding(filePath)[0];
+    const after = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+    if (root && before !== undefined && !isSopsEncryptedText(before, filePath) && isSopsEncryptedText(after, filePath)) {
+      await renderSession.outputEncrypted(root, filePath, before, after);
+    }
+  },
   createExclusive: (filePath, content, mode) => createFileExclusive(filePath, content, mode),
 };
 const sopsSession = new SopsSession({
@@ -244,6 +254,10 @@ function statesChanged(root: string): void {
       void connection.sendNotification(workItemsChangedNotification, { folderUri: URI.file(root).toString() });
     }, 300),
   );
+}
+
+function isSopsEncryptedText(text: string, filePath: string): boolean {
+  return classifySecretText(text, filePath).state === 'encrypted';
 }
 
 function rootsHolding(filePath: string): string[] {

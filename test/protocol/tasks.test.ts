@@ -236,6 +236,11 @@ describe('remaining work over stdio', { timeout: 180_000 }, () => {
       assert.equal(item(after, 'talos-backup').state, 'done', item(after, 'talos-backup').reasons.join('\n'));
       assert.equal(item(after, 'volsync').state, 'done', item(after, 'volsync').reasons.join('\n'));
 
+      // A second Configure: the secrets encrypted by the first are not taken for hand edits.
+      const second = await client.request<ConfigureResult>('clusterTemplate/tasks/configure', { ...folder(client), overwriteHandEdited: false });
+      assert.equal(second.outcome, 'done', JSON.stringify(second.stages, null, 1));
+      assert.equal(item(await items(client), 'volsync').state, 'done');
+
       // The command-line tool reads the same states.
       const status = spawnSync(process.execPath, [cli, 'status', root, '--json'], { encoding: 'utf8', env: serverEnv() });
       assert.equal(status.status, 0, status.stderr);

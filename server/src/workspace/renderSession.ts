@@ -312,6 +312,20 @@ export class RenderSession {
     return rendered.problem ? { error: rendered.problem.message } : { text: rendered.text ?? '' };
   }
 
+  /**
+   * A rendered file was encrypted in place by our SOPS commands (what `task configure` does right
+   * after makejinja). When the plaintext was exactly what the last render wrote, the encrypted bytes
+   * become what the record expects, so the next render does not take encryption for a hand edit.
+   */
+  async outputEncrypted(root: string, filePath: string, plaintext: string, encrypted: string): Promise<void> {
+    const record = await this.recordOf(root);
+    const relativePath = path.relative(root, filePath).split(path.sep).join('/');
+    if (record.files[relativePath] !== contentHash(plaintext)) return;
+    const updated: RenderRecord = { root, files: { ...record.files, [relativePath]: contentHash(encrypted) } };
+    const ignored: ApplyRenderPlanResult = { written: [], removed: [], skipped: [], errors: [] };
+    await this.saveRecord(root, updated, ignored);
+  }
+
   /** A template's editor closed: problems found by previewing it no longer show. */
   forgetPreview(templatePath: string): void {
     this.setPreviewProblems(templatePath, []);
