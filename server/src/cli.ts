@@ -2,6 +2,7 @@
 // `check <folder>` checks cluster.yaml, nodes.yaml and every template, prints
 // `path:line:col: severity: message [code]` sorted by path and position, and exits 1 on any error.
 // `render <workspace>` renders like makejinja, writing nothing when any template fails.
+// `status <workspace>` lists the remaining work with its states (engines/tasks).
 // `decrypt`, `encrypt` and `sops-status` work on sops files with the native engine (the sops
 // binary only for key types it does not implement); plaintext goes to stdout, never to stderr.
 import { homedir } from 'node:os';
