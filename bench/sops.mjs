@@ -15,12 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { decryptSops as sopsAgeDecrypt } from 'sops-age';
 import { parse as parseYaml } from 'yaml';
-import { ms, ratio, summarize, table } from './stats.mjs';
+import { ms, ratio, summarize, table, parseRoundOptions } from './stats.mjs';
 
 const VALUES = 50;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = join(repoRoot, 'bench', '.work');
-const options = parseOptions(process.argv.slice(2));
+const options = parseRoundOptions(process.argv.slice(2), { iterations: 200, warmup: 30 });
 
 const out = join(repoRoot, 'out', 'server', 'src', 'engines', 'sops');
 compile();
@@ -128,13 +128,3 @@ function compile() {
   if (result.status !== 0) console.log(`note: tsc reported type errors (${(result.stdout.match(/error TS/g) ?? []).length}); measuring the emitted code`);
 }
 
-function parseOptions(args) {
-  const parsed = { iterations: 200, warmup: 30 };
-  for (const arg of args) {
-    const match = /^--(iterations|warmup)=(\d+)$/.exec(arg);
-    if (!match) throw new Error(`unknown option ${arg}`);
-    parsed[match[1]] = Number(match[2]);
-  }
-  if (!(parsed.iterations >= 1)) throw new Error('--iterations must be ≥ 1');
-  return parsed;
-}

@@ -28,3 +28,18 @@ export function table(header, rows) {
 export const ms = (value) => (value === undefined ? 'n/a' : `${value.toFixed(value < 10 ? 2 : 1)} ms`);
 export const mb = (bytes) => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 export const ratio = (value) => (value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(1)}×`);
+
+/**
+ * `--iterations=N --warmup=N` options over the defaults given (what sops, templates and tasks take).
+ * Throws on an unknown option or fewer than one iteration.
+ */
+export function parseRoundOptions(args, defaults) {
+  const parsed = { ...defaults };
+  for (const arg of args) {
+    const match = /^--(iterations|warmup)=(\d+)$/.exec(arg);
+    if (!match) throw new Error(`unknown option ${arg}`);
+    parsed[match[1]] = Number(match[2]);
+  }
+  if (!(parsed.iterations >= 1)) throw new Error('--iterations must be ≥ 1');
+  return parsed;
+}

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ms, summarize, table } from './stats.mjs';
+import { ms, summarize, table, parseRoundOptions } from './stats.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const options = parseOptions(process.argv.slice(2));
+const options = parseRoundOptions(process.argv.slice(2), { iterations: 50, warmup: 5 });
 const out = join(repoRoot, 'out', 'server', 'src');
 compile();
 const require = createRequire(import.meta.url);
@@ -89,16 +89,6 @@ function compile() {
   if (result.status !== 0) console.log(`note: tsc reported type errors (${(result.stdout.match(/error TS/g) ?? []).length}); measuring the emitted code`);
 }
 
-function parseOptions(args) {
-  const parsed = { iterations: 50, warmup: 5 };
-  for (const arg of args) {
-    const match = /^--(iterations|warmup)=(\d+)$/.exec(arg);
-    if (!match) throw new Error(`unknown option ${arg}`);
-    parsed[match[1]] = Number(match[2]);
-  }
-  if (!(parsed.iterations >= 1)) throw new Error('--iterations must be ≥ 1');
-  return parsed;
-}
 
 function fail(message) {
   console.error(`bench/tasks.mjs: ${message}`);

@@ -10,13 +10,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ms, summarize, table } from './stats.mjs';
+import { ms, summarize, table, parseRoundOptions } from './stats.mjs';
 import { generateTemplateWorkspace, TEMPLATE_COUNT } from './templateWorkspace.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = join(repoRoot, 'bench', '.work');
 const workspace = join(workDir, 'templates-workspace');
-const options = parseOptions(process.argv.slice(2));
+const options = parseRoundOptions(process.argv.slice(2), { iterations: 200, warmup: 20 });
 
 const out = join(repoRoot, 'out', 'server', 'src');
 compile();
@@ -137,16 +137,6 @@ function compile() {
   if (result.status !== 0) console.log(`note: tsc reported type errors (${(result.stdout.match(/error TS/g) ?? []).length}); measuring the emitted code`);
 }
 
-function parseOptions(args) {
-  const parsed = { iterations: 200, warmup: 20 };
-  for (const arg of args) {
-    const match = /^--(iterations|warmup)=(\d+)$/.exec(arg);
-    if (!match) throw new Error(`unknown option ${arg}`);
-    parsed[match[1]] = Number(match[2]);
-  }
-  if (!(parsed.iterations >= 1)) throw new Error('--iterations must be ≥ 1');
-  return parsed;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The generated workspace: deterministic, shaped like a large cluster-template fork.

@@ -1,6 +1,7 @@
 // The ClusterSecretStore scaffold's templates (REMAINING-WORK §13): one store per provider of
 // external_secrets_provider (1password, bitwarden, vault), applied after the operator's CRDs exist.
 import type { ScaffoldTemplate, TemplateWriter } from '../scaffolds';
+import { GIT_SOURCE } from './fluxParts';
 
 const ESO_GATE = 'external_secrets_enabled | default(false)';
 const PROVIDER = "external_secrets_provider | default('1password')";
@@ -111,11 +112,7 @@ spec:
   ${w.comment('The ClusterSecretStore kind exists once the operator has installed its CRDs.')}
   dependsOn:
     - name: ${operatorKustomization}
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-`,
+${GIT_SOURCE}`,
       ),
     },
     {

@@ -1,6 +1,7 @@
 // The CloudNativePG scaffold's templates (REMAINING-WORK §8, core only: no monitoring, network
 // policies or Barman plugin). Text only; planning is scaffolds.ts.
 import type { ScaffoldTemplate, TemplateWriter } from '../scaffolds';
+import { GIT_SOURCE } from './fluxParts';
 
 export const CNPG_GATE = 'cnpg_enabled | default(false)';
 const BACKUP_GATE = 'cnpg_backup_enabled | default(false)';
@@ -65,11 +66,7 @@ spec:
       kind: HelmRelease
       name: cloudnative-pg
       namespace: cnpg-system
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-`,
+${GIT_SOURCE}`,
       ),
     },
     {

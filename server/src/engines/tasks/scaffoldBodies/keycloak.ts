@@ -1,6 +1,7 @@
 // The Keycloak scaffold's templates (REMAINING-WORK §9, core only: operator, Keycloak CR, secrets,
 // route and the database of either mode; no realm import, backups or tracing). Text only.
 import type { ScaffoldTemplate, TemplateWriter } from '../scaffolds';
+import { CLUSTER_SECRETS_SUBSTITUTION, GIT_SOURCE } from './fluxParts';
 
 export const KEYCLOAK_GATE = 'keycloak_enabled | default(false)';
 const DB_MODE = "keycloak_db_mode | default('embedded')";
@@ -78,11 +79,7 @@ spec:
       kind: Deployment
       name: keycloak-operator
       namespace: identity
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
----
+${GIT_SOURCE}---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -107,15 +104,7 @@ spec:
       kind: Keycloak
       name: keycloak
       namespace: identity
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: Secret
-        name: cluster-secrets
----
+${GIT_SOURCE}${CLUSTER_SECRETS_SUBSTITUTION}---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -128,15 +117,7 @@ spec:
   wait: false
   dependsOn:
     - name: keycloak
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: Secret
-        name: cluster-secrets
-`,
+${GIT_SOURCE}${CLUSTER_SECRETS_SUBSTITUTION}`,
       ),
     },
     {

@@ -1,6 +1,7 @@
 // The OAuth2-Proxy scaffold's templates (REMAINING-WORK §11): the proxy in the network namespace
 // and an Envoy Gateway ext_authz SecurityPolicy for routes labelled security: oauth2-protected.
 import type { ScaffoldTemplate, TemplateWriter } from '../scaffolds';
+import { CLUSTER_SECRETS_SUBSTITUTION, GIT_SOURCE } from './fluxParts';
 
 export const OAUTH2_PROXY_GATE = 'oauth2_proxy_enabled | default(false)';
 const BASE = 'kubernetes/apps/network/oauth2-proxy';
@@ -25,15 +26,7 @@ spec:
   targetNamespace: network
   prune: true
   wait: false
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: Secret
-        name: cluster-secrets
-`,
+${GIT_SOURCE}${CLUSTER_SECRETS_SUBSTITUTION}`,
       ),
     },
     {

@@ -1,6 +1,7 @@
 // The VolSync scaffold's templates (REMAINING-WORK §4): the operator in the storage namespace,
 // the restic credentials, and macros that give an app its backup. Text only; planning is scaffolds.ts.
 import type { ScaffoldTemplate, TemplateWriter } from '../scaffolds';
+import { CLUSTER_SECRETS_SUBSTITUTION, GIT_SOURCE } from './fluxParts';
 
 export const VOLSYNC_GATE = 'volsync_enabled | default(false)';
 /** The bucket the RustFS setup job creates and the restic repositories live in. */
@@ -28,15 +29,7 @@ spec:
   targetNamespace: storage
   prune: true
   wait: false
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-    namespace: flux-system
-  postBuild:
-    substituteFrom:
-      - kind: Secret
-        name: cluster-secrets
-`,
+${GIT_SOURCE}${CLUSTER_SECRETS_SUBSTITUTION}`,
       ),
     },
     {
