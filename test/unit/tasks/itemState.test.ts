@@ -247,3 +247,73 @@ test('a folder without makejinja.toml or templates is not a cluster-template rep
   assert.equal(shape.isClusterTemplate, false);
   assert.ok(!existsSync(join(empty, 'cluster.yaml')));
 });
+
+/** Adds a file under the example's template folder. */
+function addTemplate(ws: Workspace, relativePath: string, text: string): void {
+  const file = join(ws.root, 'templates', 'config', relativePath);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Edits a template of the example in place. */
+function editTemplate(ws: Workspace, relativePath: string, edit: (text: string) => string): void {
+  const file = join(ws.root, 'templates', 'config', relativePath);
+  writeFileSync(file, edit(readFileSync(file, 'utf8')));
+}
+
+const ENVOY = 'kubernetes/apps/network/envoy-gateway/app/envoy.yaml.j2';
+
+test('OAuth2-Proxy: blocked without a provider; scaffolded and configured with an external issuer, done', async () => {
+  const ws = example();
+  await scaffold(ws, 'oauth2-proxy');
+  assertStates(await states(ws), { 'oauth2-proxy': 'blocked' });
+  setValues(ws, [
+    { key: 'oauth2_proxy_enabled', value: true },
+    { key: 'oauth2_proxy_oidc_issuer', value: 'https://id.example.net/realms/home' },
+    { key: 'oauth2_proxy_client_id', value: 'oauth2-proxy' },
+    { key: 'oauth2_proxy_client_secret', value: 'fake-client-secret' },
+    { key: 'oauth2_proxy_cookie_secret', value: 'fake-cookie-secret' },
+  ]);
+  assertStates(await states(ws), { 'oauth2-proxy': 'done' });
+});
+
+test('browser SSO: the templates, the gated entry, a labelled route and the values make it done', async () => {
+  const ws = example();
+  setValues(ws, [{ key: 'oidc_issuer_url', value: 'https://id.example.net/realms/home' }]);
+  assertStates(await states(ws), { 'oidc-sso': 'todo' });
+  addTemplate(ws, 'kubernetes/apps/network/envoy-gateway/app/securitypolicy-oidc.yaml.j2', '#% if oidc_sso_enabled %#\nkind: SecurityPolicy\n#% endif %#\n');
+  addTemplate(ws, 'kubernetes/apps/network/envoy-gateway/app/secret-oidc.sops.yaml.j2', '#% if oidc_sso_enabled %#\nkind: Secret\n#% endif %#\n');
+  assertStates(await states(ws), { 'oidc-sso': 'in-progress' });
+  editTemplate(ws, 'kubernetes/apps/network/envoy-gateway/app/kustomization.yaml.j2', (text) => `${text}  #% if oidc_sso_enabled %#\n  - ./securitypolicy-oidc.yaml\n  #% endif %#\n`);
+  addTemplate(ws, 'kubernetes/apps/default/echo/app/httproute.yaml.j2', 'kind: HTTPRoute\nmetadata:\n  labels:\n    security: oidc-protected\n');
+  setValues(ws, [
+    { key: 'oidc_sso_enabled', value: true },
+    { key: 'oidc_client_id', value: 'envoy-gateway' },
+    { key: 'oidc_client_secret', value: 'abcdef0123456789' },
+  ]);
+  assertStates(await states(ws), { 'oidc-sso': 'done' });
+});
+
+test('shared bjw-s repository: scaffolded is in progress until Flux applies the folder', async () => {
+  const ws = example();
+  await scaffold(ws, 'bjw-s-repository');
+  assertStates(await states(ws), { 'bjw-s-repository': 'in-progress' });
+  addTemplate(ws, 'kubernetes/flux/cluster/ks.yaml.j2', 'kind: Kustomization\nspec:\n  path: ./kubernetes/flux/cluster/repositories\n');
+  assertStates(await states(ws), { 'bjw-s-repository': 'done' });
+});
+
+test('ClusterSecretStore: blocked until External Secrets is enabled; scaffolded, done', async () => {
+  const ws = example();
+  assertStates(await states(ws), { 'cluster-secret-store': 'blocked' });
+  setValues(ws, [{ key: 'external_secrets_enabled', value: true }]);
+  assertStates(await states(ws), { 'cluster-secret-store': 'in-progress' });
+  await scaffold(ws, 'cluster-secret-store');
+  assertStates(await states(ws), { 'cluster-secret-store': 'done' });
+});
+
+test('the evaluate-only future items read their one fact from the templates', async () => {
+  const ws = example();
+  editTemplate(ws, ENVOY, (text) => text.replace(/^spec:\n/m, 'spec:\n  mergeGateways: true\n  telemetry:\n    metrics:\n      sinks:\n        - type: OpenTelemetry\n'));
+  addTemplate(ws, 'kubernetes/apps/default/mqtt/app/tcproute.yaml.j2', 'apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n');
+  assertStates(await states(ws), { 'otel-metrics-sink': 'done', 'tcp-tls-passthrough': 'done', 'merged-gateways': 'done' });
+});
