@@ -239,7 +239,7 @@ async function setVariables(deps: TaskCommandDeps, configure: ConfigureRunner, n
 }
 
 /**
- * One question: a pick among the server's suggestions when there are several, then an input box
+ * One question: a pick among the server's suggestions when there is a choice, then an input box
  * checked by the server as the user types. Resolves to the text, KEEP, or undefined (cancelled).
  */
 async function askValue(client: LanguageClient, folder: vscode.WorkspaceFolder, prompt: VariablePromptInfo, title: string): Promise<string | typeof KEEP | undefined> {
@@ -252,7 +252,10 @@ async function askValue(client: LanguageClient, folder: vscode.WorkspaceFolder, 
   };
 
   let prefill = prompt.isSecret ? '' : (prompt.currentValue ?? prompt.suggestions[0]?.value ?? '');
-  if (prompt.suggestions.length > 1) {
+  // A pick list when there is a choice to make: several suggestions, a generated secret (a password
+  // box never shows it), or one suggestion beside "Leave it as it is".
+  const offersChoice = prompt.suggestions.length > 1 || (prompt.suggestions.length === 1 && (prompt.isSecret || canKeep));
+  if (offersChoice) {
     type Choice = vscode.QuickPickItem & { value?: string; isKeep?: boolean };
     const choices: Choice[] = prompt.suggestions.map((suggestion) => ({
       label: suggestion.label,
